@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Idempotent set-up of kafka-perf-lab on a fresh machine that has Node 20+, Python 3, a JDK 17+ and Maven.
+# Every step checks whether its inputs changed since it last ran (a stamp with their hash) and skips if not.
+#   bash scripts/setup.sh            npm packages, build, Kafka jars, Python venv with Jupyter, tslab kernel
+#   bash scripts/setup.sh --browser  … and Chromium for the browser tests (Debian package, installed if root)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+STAMPS="$ROOT/.perflab/setup"
+mkdir -p "$STAMPS"
+WANT_BROWSER=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) WANT_BROWSER=1 ;;
+    *) echo "perflab setup: unknown option $arg (known: --browser)" >&2; exit 2 ;;
+  esac
+done
+
+fail() { echo "perflab setup: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || fail "$1 not found on PATH: $2"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
+stamp_set() { echo "$2" > "$STAMPS/$1"; }
+step() { printf 'setup: %-22s' "$1" >&2; }
+
+# --- tools ------------------------------------------------------------------------------------------
+need node "install Node.js 20 or newer (https://nodejs.org/ or your package manager)"
+need npm "install npm (it comes with Node.js)"
+NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
+[ "$NODE_MAJOR" -ge 20 ] || fail "Node.js $(node --version) is too old: install Node.js 20 or newer"
+need python3 "install Python 3.9+ with venv (e.g. apt-get install python3 python3-venv)"
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' || fail "python3 $(python3 --version 2>&1) is too old: Jupyter needs Python 3.9+"
+python3 -c 'import venv, ensurepip' 2>/dev/null || fail "python3 cannot create virtualenvs: install the venv module (e.g. apt-get install python3-venv)"
+if [ -n "${JAVA_HOME:-}" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
+command -v "$JAVA" >/dev/null 2>&1 || fail "java not found on PATH: install a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless) or set JAVA_HOME"
+JAVA_MAJOR=$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\)\.\{0,1\}\([0-9]*\).*/\1 \2/p' | awk '{ print ($1 == 1 ? $2 : $1) }')
+[ "${JAVA_MAJOR:-0}" -ge 17 ] || fail "java ${JAVA_MAJOR:-?} found: Kafka 4 needs a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)"
+[ -n "${PERFLAB_KAFKA_JARS:-}" ] || need mvn "install Maven to fetch the Kafka jars (e.g. apt-get install maven), or set PERFLAB_KAFKA_JARS"
+
+# --- npm packages -----------------------------------------------------------------------------------
+step "npm packages"
+H=$(hash_of package-lock.json)
+if stamp_ok npm "$H" && [ -d node_modules ]; then echo "up to date" >&2; else
+  t=$(now)
+  npm ci --no-audit --no-fund --loglevel=error >"$STAMPS/npm.log" 2>&1 || { echo >&2; tail -20 "$STAMPS/npm.log" >&2; fail "npm ci failed (log: $STAMPS/npm.log)"; }
+  stamp_set npm "$H"; echo "installed ($(elapsed "$t"))" >&2
+fi
+# Notebooks (in notebooks/) and user code import the lab by package name: link the package into its own
+# node_modules, so Node and tslab's TypeScript resolve `kafka-perf-lab` to this folder's dist/.
+if [ "$(readlink node_modules/kafka-perf-lab 2>/dev/null)" != ".." ]; then rm -rf node_modules/kafka-perf-lab; ln -s .. node_modules/kafka-perf-lab; fi
+
+# --- build ------------------------------------------------------------------------------------------
+step "build (tsc)"
+H=$(hash_of tsconfig.json package.json $(find src scripts/build-assets.mjs -type f | sort))
+if stamp_ok build "$H" && [ -f dist/index.js ]; then echo "up to date" >&2; else
+  t=$(now)
+  rm -rf dist
+  npx --no-install tsc -p tsconfig.json >"$STAMPS/build.log" 2>&1 || { echo >&2; head -30 "$STAMPS/build.log" >&2; fail "TypeScript build failed (log: $STAMPS/build.log)"; }
+  node scripts/build-assets.mjs >>"$STAMPS/build.log" 2>&1 || { echo >&2; tail -20 "$STAMPS/build.log" >&2; fail "building assets failed (log: $STAMPS/build.log)"; }
+  stamp_set build "$H"; echo "built ($(elapsed "$t"))" >&2
+fi
+
+# --- Kafka jars from Maven Central -------------------------------------------------------------------
+step "Kafka jars (Maven)"
+t=$(now)
+node bin/perflab.js setup kafka-jars 2>"$STAMPS/jars.log" || { echo >&2; cat "$STAMPS/jars.log" >&2; exit 1; }
+echo "$(tail -1 "$STAMPS/jars.log" | sed 's/^Kafka jars //') ($(elapsed "$t"))" >&2
+
+# --- Python virtualenv with JupyterLab, nbclient, nbconvert ------------------------------------------
+step "Python venv (Jupyter)"
+H=$(hash_of requirements.txt)
+if stamp_ok venv "$H" && [ -x .venv/bin/python ]; then echo "up to date" >&2; else
+  t=$(now)
+  [ -x .venv/bin/python ] || python3 -m venv .venv >"$STAMPS/venv.log" 2>&1 || { cat "$STAMPS/venv.log" >&2; fail "python3 -m venv .venv failed"; }
+  .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.txt >>"$STAMPS/venv.log" 2>&1 || { echo >&2; tail -20 "$STAMPS/venv.log" >&2; fail "pip install -r requirements.txt failed (log: $STAMPS/venv.log)"; }
+  stamp_set venv "$H"; echo "installed ($(elapsed "$t"))" >&2
+fi
+
+# --- tslab kernel, registered inside the venv (not system-wide) --------------------------------------
+step "tslab kernel"
+KERNEL_JSON=.venv/share/jupyter/kernels/tslab/kernel.json
+TSLAB_BIN="$ROOT/node_modules/.bin/tslab"
+if [ -f "$KERNEL_JSON" ] && grep -qF "\"$TSLAB_BIN\"" "$KERNEL_JSON"; then echo "up to date" >&2; else
+  t=$(now)
+  "$TSLAB_BIN" install --python="$ROOT/.venv/bin/python" --sys-prefix --binary="$TSLAB_BIN" >"$STAMPS/kernel.log" 2>&1 || { cat "$STAMPS/kernel.log" >&2; fail "tslab install failed"; }
+  echo "registered in .venv ($(elapsed "$t"))" >&2
+fi
+
+# --- Chromium for the browser tests (only with --browser) --------------------------------------------
+if [ "$WANT_BROWSER" = 1 ]; then
+  step "Chromium"
+  CHROMIUM="${PERFLAB_CHROMIUM:-/usr/bin/chromium}"
+  if [ -x "$CHROMIUM" ]; then echo "present ($CHROMIUM)" >&2; else
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      t=$(now)
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$STAMPS/chromium.log" 2>&1 \
+        || { echo >&2; tail -10 "$STAMPS/chromium.log" >&2; fail "apt-get install chromium failed (log: $STAMPS/chromium.log)"; }
+      echo "installed from Debian ($(elapsed "$t"))" >&2
+    else
+      fail "chromium not found at $CHROMIUM: install it (e.g. sudo apt-get install chromium) or set PERFLAB_CHROMIUM to a Chromium/Chrome binary"
+    fi
+  fi
+fi

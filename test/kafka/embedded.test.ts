@@ -1,0 +1,44 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createTopic, describeTopic, deleteTopics, roundTrip, withAdmin } from "../../src/kafka";
+import { testKafka, uniqueName } from "../helpers/kafka";
+
+test("kafkajs round trip through the embedded broker returns every message with its metadata", { timeout: 90_000 }, async () => {
+  const { conn } = await testKafka();
+  const r = await roundTrip(conn, { topic: uniqueName("rt"), count: 25, partitions: 3 });
+  assert.equal(r.messages.length, 25);
+  assert.deepEqual(new Set(r.messages.map((m) => m.value)), new Set(Array.from({ length: 25 }, (_, i) => `message ${i}`)));
+  const partitions = new Set(r.messages.map((m) => m.partition));
+  assert.ok([...partitions].every((p) => p >= 0 && p < 3));
+  // Offsets within a partition are 0..n-1, in order.
+  for (const p of partitions) {
+    const offsets = r.messages.filter((m) => m.partition === p).map((m) => Number(m.offset));
+    assert.deepEqual(offsets, offsets.map((_, i) => i));
+  }
+  // CreateTime is set by the producer: within a minute of now.
+  for (const m of r.messages) assert.ok(Math.abs(Date.now() - m.timestamp) < 60_000);
+  // Same key → same partition.
+  const byKey = new Map<string, Set<number>>();
+  for (const m of r.messages) byKey.set(m.key!, (byKey.get(m.key!) ?? new Set()).add(m.partition));
+  for (const [, ps] of byKey) assert.equal(ps.size, 1);
+});
+
+test("topics are created with the partitions, replication and config asked for, and deleted", { timeout: 60_000 }, async () => {
+  const { conn } = await testKafka();
+  const name = uniqueName("desc");
+  await createTopic(conn, { name, partitions: 4, replicationFactor: 1, config: { "retention.ms": 60_000, "min.insync.replicas": 1 } });
+  const d = await describeTopic(conn, name);
+  assert.equal(d.partitions.length, 4);
+  assert.deepEqual(d.partitions.map((p) => p.partition), [0, 1, 2, 3]);
+  for (const p of d.partitions) assert.deepEqual(p.replicas.length, 1);
+  assert.equal(d.config["retention.ms"], "60000");
+  await assert.rejects(createTopic(conn, { name, partitions: 1, replicationFactor: 1 }), /already exists/);
+  await deleteTopics(conn, [name]);
+  const topics = await withAdmin(conn, (a) => a.listTopics());
+  assert.ok(!topics.includes(name));
+});
+
+test("a replication factor above the broker count is refused by Kafka", { timeout: 60_000 }, async () => {
+  const { conn } = await testKafka();
+  await assert.rejects(createTopic(conn, { name: uniqueName("rf"), partitions: 1, replicationFactor: 3 }), /replication factor/i);
+});

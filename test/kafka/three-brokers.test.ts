@@ -1,0 +1,66 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Partitioners } from "kafkajs";
+import { EmbeddedKafka, createTopic, describeTopic, labKafka, stopEmbeddedKafka } from "../../src/kafka";
+import { waitFor } from "../../src/util/process";
+import { javaProcessesOf, ownedCluster, uniqueName } from "../helpers/kafka";
+
+test("3 brokers, RF 3, min.insync.replicas 2: acks=-1 writes and reads go on while one broker is stopped; it comes back", { timeout: 240_000 }, async () => {
+  const k = await ownedCluster({ brokers: 3 });
+  const cluster = new EmbeddedKafka(k.stateDir);
+  assert.equal((await cluster.status()).brokers.filter((b) => b.state === "up").length, 3);
+  const topic = uniqueName("ha");
+  await createTopic(k.conn, { name: topic, partitions: 3, replicationFactor: 3, config: { "min.insync.replicas": 2 } });
+
+  const kafka = labKafka(k.conn, "ha-test");
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 10, initialRetryTime: 100 } });
+  await producer.connect();
+  const send = async (from: number, n: number) => {
+    for (let i = from; i < from + n; i += 20) {
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: 20 }, (_, j) => ({ key: String(i + j), value: `m${i + j}` })) });
+    }
+  };
+  await send(0, 200);
+
+  // Stop the leader of partition 0: its partitions must move and acks=-1 must still be satisfied by 2 replicas.
+  const leader = (await describeTopic(k.conn, topic)).partitions[0]!.leader;
+  await cluster.stopBroker(leader);
+  const afterStop = await cluster.status();
+  assert.equal(afterStop.brokers.find((b) => b.id === leader)!.state, "down");
+  await send(200, 200);
+  const shrunk = await waitFor("ISR to shrink to 2", async () => {
+    const d = await describeTopic(k.conn, topic);
+    return d.partitions.every((p) => p.isr.length === 2 && !p.isr.includes(leader) && p.leader !== leader) ? d : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  assert.equal(shrunk.partitions.length, 3);
+
+  // Every acked message is readable while the broker is down.
+  const consumer = kafka.consumer({ groupId: uniqueName("ha-g") });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen = new Set<string>();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${seen.size}/400 consumed`)), 60_000);
+    consumer.run({ eachMessage: async ({ message }) => {
+      seen.add(message.value!.toString());
+      if (seen.size === 400) { clearTimeout(timer); resolve(); }
+    } }).catch(reject);
+  });
+  await consumer.disconnect();
+
+  // The broker comes back with its data and rejoins every ISR.
+  await cluster.startBroker(leader);
+  await send(400, 100);
+  await waitFor("ISR to grow back to 3", async () => {
+    const d = await describeTopic(k.conn, topic);
+    return d.partitions.every((p) => p.isr.length === 3);
+  }, { timeoutMs: 90_000, intervalMs: 500 });
+  await producer.disconnect();
+
+  // `down` leaves no broker process behind.
+  const before = javaProcessesOf(k.stateDir);
+  assert.equal(before.length, 3);
+  const { stopped } = await stopEmbeddedKafka({ stateDir: k.stateDir });
+  assert.equal(stopped, 3);
+  assert.deepEqual(javaProcessesOf(k.stateDir), []);
+});
