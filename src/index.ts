@@ -5,3 +5,7 @@
 export * from "./errors";
 export { workspaceRoot, stateDir, reportsDir, profilesDir, packageRoot } from "./paths";
 export * from "./kafka";
+export * from "./workload";
+export * from "./experiment";
+export * from "./metrics";
+export { computeStatistics, compareSamples, madOutliers, quantileSorted, tCritical, type Statistics, type Comparison } from "./analysis/stats";

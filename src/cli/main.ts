@@ -3,6 +3,7 @@ import { PerfLabError, errorMessage } from "../errors";
 import { kafkaCommand } from "./kafka";
 import { demoCommand } from "./demo";
 import { setupCommand } from "./setup";
+import { runCommand } from "./run";
 
 export function buildProgram(): Command {
   const program = new Command("perflab")
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(`perflab: ${str.replace(/^error: /, "").trim()}\n`),
     });
   program.addCommand(kafkaCommand());
+  program.addCommand(runCommand());
   program.addCommand(demoCommand());
   program.addCommand(setupCommand());
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
@@ -33,7 +35,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    process.stderr.write(`perflab: ${errorMessage(err)}\n`);
+    // One line per problem (a spec may have several), each naming its field.
+    for (const line of errorMessage(err).split("\n")) process.stderr.write(`perflab: ${line}\n`);
     process.exitCode = err instanceof PerfLabError ? err.exitCode : 1;
   }
 }

@@ -1,9 +1,7 @@
 import { Kafka, type Admin, type ITopicConfig } from "kafkajs";
 import { InputError, PerfLabError } from "../errors";
 import { kafkaClientConfig, type KafkaConnection } from "./connection";
-import { fileLogCreator } from "./logging";
-import { stateDir } from "../paths";
-import path from "node:path";
+import { defaultKafkajsLog, fileLogCreator } from "./logging";
 
 /** Kafka's rule for topic names: 1–249 of [a-zA-Z0-9._-], not "." or "..". Returns the name or throws naming `field`. */
 export function validateTopicName(name: unknown, field = "topic.name"): string {
@@ -15,7 +13,7 @@ export function validateTopicName(name: unknown, field = "topic.name"): string {
   return name;
 }
 
-export function labKafka(conn: KafkaConnection, clientId: string, logFile = path.join(stateDir(), "logs", "kafkajs.log")): Kafka {
+export function labKafka(conn: KafkaConnection, clientId: string, logFile = defaultKafkajsLog()): Kafka {
   return new Kafka(kafkaClientConfig(conn, clientId, { logCreator: fileLogCreator(logFile), connectionTimeout: 5000, requestTimeout: 30_000 }));
 }
 

@@ -1,6 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { logLevel, type logCreator, type LogEntry } from "kafkajs";
+import { stateDir } from "../paths";
+
+/** Where kafkajs logs of clients created outside a run go: `.perflab/logs/kafkajs.log` of the workspace. */
+export function defaultKafkajsLog(): string {
+  return path.join(stateDir(), "logs", "kafkajs.log");
+}
 
 const LEVEL_NAMES: Record<number, string> = { [logLevel.ERROR]: "ERROR", [logLevel.WARN]: "WARN", [logLevel.INFO]: "INFO", [logLevel.DEBUG]: "DEBUG" };
 

@@ -1,0 +1,3 @@
+export * from "./histogram";
+export * from "./idset";
+export * from "./series";

@@ -1,0 +1,141 @@
+import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
+import { InstrumentedProducer, type OutgoingMessage } from "../workload/producer";
+import { syntheticMessages } from "../workload/payload";
+import type { RoleContext, RegisteredClient } from "../workload/context";
+import type { ProducerSnapshot } from "../workload/metrics";
+import { exportedFunction, loadUserModule } from "./user-module";
+import type { RoleConfig, RoleWorkload } from "./role-config";
+import type { RoleDriver } from "./role-main";
+
+/** Gives the i-th message, or null when the source is exhausted. */
+export type NextMessage = (i: number) => OutgoingMessage | null | undefined | Promise<OutgoingMessage | null | undefined>;
+
+type SourceFn = (i: number, ctx: RoleContext) => OutgoingMessage | null | undefined | Promise<OutgoingMessage | null | undefined>;
+type SourceGen = (ctx: RoleContext) => Iterator<OutgoingMessage> | AsyncIterator<OutgoingMessage>;
+
+/** The producer role: the built-in synthetic producer, a user's source module, or a whole user script. */
+export class ProducerDriver implements RoleDriver {
+  private producer: InstrumentedProducer | null = null;
+  private readonly mod: Record<string, unknown> | null;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly config: RoleConfig) {
+    const p = config.producer!;
+    const file = p.script ?? p.source;
+    this.mod = file ? loadUserModule(file, p.script ? "producers.script" : "producers.source") : null;
+  }
+
+  async prepare(ctx: RoleContext): Promise<Record<string, never>> {
+    const p = this.config.producer!;
+    if (p.script) {
+      exportedFunction(this.mod!, ["main"], p.script, "producers.script");
+      return {};
+    }
+    if (!this.producer) {
+      this.producer = new InstrumentedProducer({
+        connection: ctx.connection,
+        clientId: ctx.roleId,
+        acks: p.acks,
+        compression: p.compression,
+        idempotent: p.idempotent,
+        maxInFlightRequests: p.maxInFlightRequests ?? undefined,
+        batchSize: p.batchSize,
+        batchBytes: p.batchBytes,
+        lingerMs: p.lingerMs,
+        maxBufferedMessages: p.maxBufferedMessages ?? undefined,
+        producerIndex: ctx.allocateProducerIndex(),
+        recordRaw: ctx.recordRaw,
+        logFile: this.config.kafkajsLogFile,
+        reportToRole: false,
+      });
+      await this.producer.connect();
+    }
+    this.producer.resetMetrics(ctx.originNs);
+    return {};
+  }
+
+  async start(ctx: RoleContext): Promise<void> {
+    const p = this.config.producer!;
+    if (p.script) {
+      const main = exportedFunction<(ctx: RoleContext) => unknown>(this.mod!, ["main"], p.script, "producers.script");
+      this.running = Promise.resolve(main(ctx)).then(() => undefined);
+      return this.running;
+    }
+    const producer = this.producer!;
+    producer.resetMetrics(ctx.originNs);
+    const next = p.source ? userSource(this.mod!, p.source, ctx) : syntheticSource(this.config.workload, producer.metrics.producerIndex);
+    this.running = sendLoop(producer, next, this.config.workload, ctx);
+    return this.running;
+  }
+
+  async stop(ctx: RoleContext): Promise<{ producers: ProducerSnapshot[]; consumers: [] }> {
+    if (this.running) await this.running.catch(() => undefined); // its failure was reported by start()
+    if (this.config.producer!.script) {
+      const registered = (ctx as RoleContext & { registered: RegisteredClient[] }).registered;
+      return { producers: registered.filter((r) => r.kind === "producer").map((r) => r.snapshot() as ProducerSnapshot), consumers: [] };
+    }
+    await this.producer!.flush();
+    return { producers: [this.producer!.metrics.snapshot()], consumers: [] };
+  }
+
+  progress(): Record<string, unknown> {
+    const m = this.producer?.metrics;
+    return m ? { sent: m.sent, acked: m.ackedCount, failed: m.failed } : {};
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
+  }
+}
+
+function syntheticSource(w: RoleWorkload, producerIndex: number): NextMessage {
+  return syntheticMessages(w, producerIndex);
+}
+
+/** A source module exports `source` (or default): a function of the index, or a (async) generator function. */
+function userSource(mod: Record<string, unknown>, file: string, ctx: RoleContext): NextMessage {
+  const fn = exportedFunction<SourceFn & SourceGen>(mod, ["source"], file, "producers.source");
+  const kind = fn.constructor?.name;
+  if (kind === "GeneratorFunction" || kind === "AsyncGeneratorFunction") {
+    const it = (fn as SourceGen)(ctx);
+    return async () => {
+      const r = await it.next();
+      return r.done ? null : r.value;
+    };
+  }
+  return (i) => (fn as SourceFn)(i, ctx);
+}
+
+/**
+ * The publish loop. Unthrottled, it yields to the event loop once per batch so sockets and timers run.
+ * With a target rate, message i is *intended* at start + i/rate; the loop sleeps until then (sending
+ * every message already due in one burst), and the producer records how late each send was and the
+ * latency from the intended time — the coordinated-omission-corrected figure.
+ */
+export async function sendLoop(producer: InstrumentedProducer, next: NextMessage, w: RoleWorkload, ctx: Pick<RoleContext, "signal" | "topic">): Promise<void> {
+  const limit = w.messages ?? Number.POSITIVE_INFINITY;
+  const t0 = process.hrtime.bigint();
+  const deadline = w.durationSec !== null ? t0 + BigInt(Math.round(w.durationSec * 1e9)) : null;
+  const intervalNs = w.rate > 0 ? 1e9 / w.rate : 0;
+  const yieldEvery = producer.options.batchSize;
+  const max = producer.options.maxBufferedMessages;
+  for (let i = 0; i < limit; i++) {
+    if (ctx.signal.aborted) break;
+    let intended: bigint | undefined;
+    if (intervalNs > 0) {
+      intended = t0 + BigInt(Math.round(i * intervalNs));
+      const aheadMs = Number(intended - process.hrtime.bigint()) / 1e6;
+      if (aheadMs > 1) await sleep(aheadMs);
+    } else if (i > 0 && i % yieldEvery === 0) {
+      await yieldToLoop();
+    }
+    if (deadline !== null && process.hrtime.bigint() >= deadline) break;
+    let msg = next(i);
+    if (msg && typeof (msg as Promise<unknown>).then === "function") msg = await msg;
+    if (msg === null || msg === undefined) break;
+    if (producer.buffered >= max) await producer.waitForCapacity();
+    // A failed send is counted by the producer's metrics (and its error kind); the loop goes on.
+    producer.send(msg as OutgoingMessage, { topic: ctx.topic, intendedHrNs: intended }).catch(() => undefined);
+  }
+  await producer.flush();
+}

@@ -1,0 +1,295 @@
+import { Kafka, type Consumer, type KafkaMessage } from "kafkajs";
+import { InputError, PerfLabError, TimeoutError } from "../errors";
+import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
+import { defaultKafkajsLog, fileLogCreator } from "../kafka/logging";
+import { roleContext } from "./context";
+import { readLabHeaders } from "./headers";
+import { Events, Instrumentation } from "./instrumentation";
+import { ConsumerMetrics } from "./metrics";
+
+export type CommitStrategy = "auto" | "per-message" | "after-flush";
+export type ConsumeMode = "eachMessage" | "eachBatch";
+
+/** A consumed message as handlers see it. */
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: KafkaMessage["headers"];
+  /** Kafka's CreateTime (or LogAppendTime), epoch ms. */
+  timestamp: number;
+  /** The lab's id, when an instrumented producer sent it. */
+  id: { producerIndex: number; seq: number } | null;
+}
+
+export type MessageHandler = (message: ConsumedMessage) => unknown | Promise<unknown>;
+
+export interface InstrumentedConsumerOptions {
+  connection?: KafkaConnection;
+  kafka?: Kafka;
+  clientId?: string;
+  /** Consumer group; inside a role, the run's group. */
+  groupId?: string;
+  /** Topic(s) to read; inside a role, the run's topic. */
+  topics?: string[];
+  fromBeginning?: boolean;
+  mode?: ConsumeMode;
+  /** The processing function (yours): sync or async. */
+  handler: MessageHandler;
+  /** "auto": kafkajs commits periodically; "per-message": commit after every message; "after-flush": only after `flush()` succeeded. */
+  commit?: CommitStrategy;
+  /** With "after-flush": persist what the handler buffered. Called every `flushIntervalMs` and on stop. */
+  flush?: () => Promise<void> | void;
+  flushIntervalMs?: number;
+  autoCommitIntervalMs?: number;
+  /** A throwing handler: count it and go on (default), or stop the consumer. */
+  onError?: "continue" | "stop";
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for data when there is none (kafkajs maxWaitTimeInMs). Default 500 ms, not
+   *  kafkajs's 5 s: stopping a consumer waits for its fetch in flight, and a lab stops consumers often. */
+  maxWaitTimeMs?: number;
+  recordRaw?: boolean;
+  logFile?: string;
+  /** Inside a role, report metrics to it (default true). The lab's built-in roles manage their own. */
+  reportToRole?: boolean;
+}
+
+/**
+ * A kafkajs consumer that measures end-to-end latency (from the producer's high-resolution header, and
+ * from Kafka's CreateTime beside it), processing time per message, lag, group-join and rebalance times,
+ * request latency, and counts every message id it receives for exact accounting.
+ */
+export class InstrumentedConsumer {
+  readonly metrics: ConsumerMetrics;
+  readonly events = new Instrumentation();
+  readonly groupId: string;
+  readonly topics: string[];
+  private readonly consumer: Consumer;
+  private readonly opts: InstrumentedConsumerOptions & { commit: CommitStrategy; mode: ConsumeMode; onError: "continue" | "stop" };
+  private assignment: Record<string, number[]> | null = null;
+  private assignmentWaiters: Array<(a: Record<string, number[]>) => void> = [];
+  /** Offsets processed since the last commit, for "after-flush": "topic:partition" → next offset. */
+  private uncommitted = new Map<string, number>();
+  private flusher: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private running = false;
+  private crashed: Error | null = null;
+
+  constructor(opts: InstrumentedConsumerOptions) {
+    const ctx = roleContext();
+    const commit = opts.commit ?? "auto";
+    if (commit === "after-flush" && !opts.flush) throw new InputError("BAD_OPTION", 'commit "after-flush" makes no sense without a flush() function', { field: "commit" });
+    this.opts = { ...opts, commit, mode: opts.mode ?? "eachMessage", onError: opts.onError ?? "continue" };
+    const groupId = opts.groupId ?? ctx?.groupId ?? undefined;
+    const topics = opts.topics ?? (ctx ? [ctx.topic] : undefined);
+    if (!groupId) throw new InputError("BAD_OPTION", "InstrumentedConsumer needs a groupId", { field: "groupId" });
+    if (!topics || topics.length === 0) throw new InputError("BAD_OPTION", "InstrumentedConsumer needs topics", { field: "topics" });
+    this.groupId = groupId;
+    this.topics = topics;
+    const connection = opts.connection ?? ctx?.connection;
+    if (!opts.kafka && !connection) throw new InputError("BAD_OPTION", "InstrumentedConsumer needs `connection` or `kafka` (outside a role)", { field: "connection" });
+    const kafka =
+      opts.kafka ??
+      new Kafka(kafkaClientConfig(connection!, opts.clientId ?? ctx?.roleId ?? "perflab-consumer", { logCreator: fileLogCreator(opts.logFile ?? defaultKafkajsLog()) }));
+    this.consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: opts.heartbeatIntervalMs ?? 1000,
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: opts.maxWaitTimeMs ?? 500,
+      allowAutoTopicCreation: false,
+    });
+    this.metrics = new ConsumerMetrics(ctx?.originNs ?? process.hrtime.bigint(), opts.recordRaw ?? ctx?.recordRaw ?? false);
+    this.listen();
+    if (opts.reportToRole !== false) ctx?.register({ kind: "consumer", snapshot: () => this.metrics.snapshot(), destroy: () => this.metrics.destroy(), waitForAssignment: (ms: number) => this.waitForAssignment(ms) });
+  }
+
+  private listen(): void {
+    const c = this.consumer;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      this.metrics.groupJoinMs.push(e.payload.duration);
+      this.assignment = e.payload.memberAssignment as Record<string, number[]>;
+      this.events.emit(Events.CONSUMER_GROUP_JOIN, { durationMs: e.payload.duration, assignment: this.assignment, isLeader: e.payload.isLeader });
+      const waiters = this.assignmentWaiters;
+      this.assignmentWaiters = [];
+      for (const w of waiters) w(this.assignment);
+    });
+    c.on(c.events.REBALANCING, () => {
+      this.metrics.rebalances++;
+      this.events.emit(Events.CONSUMER_REBALANCING, {});
+    });
+    c.on(c.events.START_BATCH_PROCESS, (e) => this.metrics.onLag(e.payload.topic, e.payload.partition, Number(e.payload.offsetLag)));
+    c.on(c.events.COMMIT_OFFSETS, () => {
+      if (this.opts.commit === "auto") this.metrics.commits++;
+    });
+    c.on(c.events.REQUEST, (e) => {
+      if (e.payload.apiName === "Fetch") this.metrics.onRequest(e.payload.duration);
+    });
+    c.on(c.events.REQUEST_QUEUE_SIZE, (e) => this.metrics.onRequest(0, e.payload.queueSize));
+    c.on(c.events.CRASH, (e) => {
+      this.crashed = e.payload.error;
+      this.events.emit(Events.CONSUMER_CRASH, { error: e.payload.error?.message, restart: e.payload.restart });
+    });
+  }
+
+  /** Connect, subscribe and start consuming. Returns once the run loop is started (not joined yet). */
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.topics) await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
+    const autoCommit = this.opts.commit === "auto";
+    if (this.opts.mode === "eachMessage") {
+      await this.consumer.run({
+        autoCommit,
+        autoCommitInterval: this.opts.autoCommitIntervalMs ?? 5000,
+        eachMessage: async ({ topic, partition, message }) => {
+          await this.process(topic, partition, message);
+        },
+      });
+    } else {
+      await this.consumer.run({
+        autoCommit,
+        autoCommitInterval: this.opts.autoCommitIntervalMs ?? 5000,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          for (const message of batch.messages) {
+            if (!isRunning() || isStale()) break;
+            await this.process(batch.topic, batch.partition, message);
+            resolveOffset(message.offset);
+          }
+          this.metrics.onLag(batch.topic, batch.partition, Number(batch.offsetLag()));
+          await heartbeat();
+        },
+      });
+    }
+    this.running = true;
+    if (this.opts.commit === "after-flush") this.scheduleFlush();
+  }
+
+  /** Resolves with the partitions assigned to this member after its first group join. */
+  waitForAssignment(timeoutMs = 30_000): Promise<Record<string, number[]>> {
+    if (this.assignment) return Promise.resolve(this.assignment);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`consumer group ${this.groupId} to assign partitions`, timeoutMs)), timeoutMs);
+      this.assignmentWaiters.push((a) => {
+        clearTimeout(timer);
+        resolve(a);
+      });
+    });
+  }
+
+  get currentAssignment(): Record<string, number[]> | null {
+    return this.assignment;
+  }
+
+  /** Next offset to process per "topic:partition". */
+  positions(): Record<string, number> {
+    return Object.fromEntries(this.metrics.positions);
+  }
+
+  /** The consumer crashed inside kafkajs (not a handler error): the error, else null. */
+  get crashError(): Error | null {
+    return this.crashed;
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const recvHrNs = process.hrtime.bigint();
+    const lab = readLabHeaders(message.headers as Record<string, Buffer>);
+    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0);
+    const seen = this.metrics.onReceive(lab?.producerIndex ?? null, lab?.seq ?? 0, lab?.sentHrNs ?? null, Number(message.timestamp), bytes, recvHrNs);
+    const consumed: ConsumedMessage = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: message.headers,
+      timestamp: Number(message.timestamp),
+      id: lab ? { producerIndex: lab.producerIndex, seq: lab.seq } : null,
+    };
+    if (this.events.has(Events.CONSUMER_MESSAGE)) this.events.emit(Events.CONSUMER_MESSAGE, { topic, partition, offset: message.offset, duplicate: seen > 1 });
+    const startHrNs = process.hrtime.bigint();
+    try {
+      const r = this.opts.handler(consumed);
+      if (r && typeof (r as Promise<unknown>).then === "function") await r;
+    } catch (err) {
+      this.metrics.onProcessingError(err);
+      this.events.emit(Events.CONSUMER_PROCESSING_ERROR, { topic, partition, offset: message.offset, error: (err as Error)?.message });
+      if (this.opts.onError === "stop") throw new PerfLabError("HANDLER_FAILED", `handler failed on ${topic}[${partition}]@${message.offset}: ${(err as Error)?.message}`, { cause: err });
+    }
+    const offset = Number(message.offset);
+    this.metrics.onProcessed(topic, partition, offset, startHrNs, process.hrtime.bigint());
+    if (this.opts.commit === "per-message") {
+      await this.consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]);
+      this.metrics.commits++;
+    } else if (this.opts.commit === "after-flush") {
+      this.uncommitted.set(`${topic}:${partition}`, offset + 1);
+    }
+  }
+
+  private scheduleFlush(): void {
+    this.flusher = setTimeout(() => {
+      this.flushing = this.flushAndCommit().finally(() => {
+        this.flushing = null;
+        if (this.running) this.scheduleFlush();
+      });
+    }, this.opts.flushIntervalMs ?? 2000);
+  }
+
+  /** Flush the handler's state, then commit exactly the offsets processed before the flush began. */
+  async flushAndCommit(): Promise<void> {
+    const snapshot = this.uncommitted;
+    this.uncommitted = new Map();
+    const t0 = process.hrtime.bigint();
+    try {
+      await this.opts.flush?.();
+    } catch (err) {
+      // Nothing was persisted: keep the offsets uncommitted (merged back, newer positions win).
+      for (const [k, v] of snapshot) if (!this.uncommitted.has(k)) this.uncommitted.set(k, v);
+      this.metrics.onProcessingError(err);
+      this.events.emit(Events.CONSUMER_FLUSH, { ok: false, error: (err as Error)?.message });
+      return;
+    }
+    this.metrics.flushes++;
+    if (snapshot.size > 0) {
+      await this.consumer.commitOffsets(
+        [...snapshot].map(([k, offset]) => ({ ...splitKey(k), offset: String(offset) })),
+      );
+      this.metrics.commits++;
+    }
+    this.events.emit(Events.CONSUMER_FLUSH, { ok: true, partitions: snapshot.size, durationUs: Number(process.hrtime.bigint() - t0) / 1000 });
+  }
+
+  /**
+   * Stop consuming and disconnect. Before leaving the group: with "after-flush", flush and commit what
+   * was processed; with "auto", commit every processed offset (as the Java client commits on close).
+   * A failing final commit is counted as an error, not thrown: its messages will simply be redelivered.
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.flusher) clearTimeout(this.flusher);
+    if (this.flushing) await this.flushing;
+    try {
+      if (this.opts.commit === "after-flush") await this.flushAndCommit();
+      else if (this.opts.commit === "auto" && this.metrics.positions.size > 0) {
+        await this.consumer.commitOffsets([...this.metrics.positions].map(([k, offset]) => ({ ...splitKey(k), offset: String(offset) })));
+        this.metrics.commits++;
+      }
+    } catch (err) {
+      this.metrics.onProcessingError(err);
+    }
+    await this.consumer.stop();
+    await this.consumer.disconnect();
+  }
+}
+
+function splitKey(k: string): { topic: string; partition: number } {
+  const i = k.lastIndexOf(":");
+  return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)) };
+}
+
+export function createInstrumentedConsumer(opts: InstrumentedConsumerOptions): InstrumentedConsumer {
+  return new InstrumentedConsumer(opts);
+}

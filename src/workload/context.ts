@@ -1,0 +1,56 @@
+import type { KafkaConnection } from "../kafka/connection";
+
+/**
+ * When code runs as a measured role of an experiment, the role process publishes this context on a
+ * global symbol. Instrumented producers and consumers created anywhere in the process (the lab's built-in
+ * roles or a user's own script importing "kafka-perf-lab") find it and report their metrics to the run —
+ * also when the user's module loaded a second copy of the lab (src/ under tsx next to dist/).
+ */
+export interface RoleContext {
+  roleId: string;
+  kind: "producer" | "consumer";
+  /** 0-based index among the roles of its kind. */
+  index: number;
+  runId: string;
+  configId: string;
+  /** Repetition number (1-based) and its kind. */
+  rep: number;
+  topic: string;
+  groupId: string | null;
+  connection: KafkaConnection;
+  /** Messages each producer sends (null when the workload has a duration instead). */
+  messages: number | null;
+  durationSec: number | null;
+  /** hrtime origin of this repetition's series (system-wide monotonic clock). */
+  originNs: bigint;
+  /** Aborted when the runner asks the role to stop. */
+  signal: AbortSignal;
+  /** Producer indices of this role start here (ids must be unique across all producers of a run). */
+  producerIndexBase: number;
+  recordRaw: boolean;
+  /** A scratch folder of this role in the run directory (sinks write their files here). */
+  workDir: string;
+  /** Called by instrumented producers/consumers so the role collects their metrics. */
+  register(entry: RegisteredClient): void;
+  /** Next free producer index in this role. */
+  allocateProducerIndex(): number;
+  log(line: string): void;
+}
+
+export interface RegisteredClient {
+  kind: "producer" | "consumer";
+  snapshot: () => unknown;
+  destroy: () => void;
+  waitForAssignment?: (timeoutMs: number) => Promise<Record<string, number[]>>;
+}
+
+const KEY = Symbol.for("kafka-perf-lab.roleContext");
+
+/** The context of the role this process runs, or null outside a measured run. */
+export function roleContext(): RoleContext | null {
+  return ((globalThis as Record<symbol, unknown>)[KEY] as RoleContext | undefined) ?? null;
+}
+
+export function setRoleContext(ctx: RoleContext | null): void {
+  (globalThis as Record<symbol, unknown>)[KEY] = ctx ?? undefined;
+}

@@ -1,0 +1,289 @@
+import { BitSet, CountArray, SeriesRecorder, createHistogram, destroyHistogram, encodeHistogram, recordUs, type Histogram, type SeriesData } from "../metrics";
+
+/**
+ * What an instrumented producer measures, in one typed home: histograms (µs), counters, the per-second
+ * series and the set of acknowledged message ids. `snapshot()` serializes it for the parent process.
+ */
+export class ProducerMetrics {
+  readonly sendLatencyUs: Histogram = createHistogram();
+  readonly batchLatencyUs: Histogram = createHistogram();
+  /** Only with a target rate: ack time minus the *intended* send time (coordinated omission corrected). */
+  readonly intendedLatencyUs: Histogram = createHistogram();
+  /** Only with a target rate: how late each send() call was against its schedule. */
+  readonly sendDelayUs: Histogram = createHistogram();
+  readonly requestLatencyUs: Histogram = createHistogram();
+  readonly series: SeriesRecorder;
+  readonly acked = new BitSet(4096);
+  sent = 0;
+  ackedCount = 0;
+  failed = 0;
+  bytesSent = 0;
+  batches = 0;
+  maxRequestQueueSize = 0;
+  firstSendHrNs: bigint | null = null;
+  lastAckHrNs: bigint | null = null;
+  readonly errors = new Map<string, number>();
+  readonly raw: { sendLatencyUs: number[] } | null;
+  private seq = 0;
+  /** First id of this window: accounting covers ids seqBase … seqBase+sent-1. */
+  seqBase = 0;
+
+  constructor(readonly producerIndex: number, originNs: bigint = process.hrtime.bigint(), recordRaw = false) {
+    this.series = new SeriesRecorder(originNs);
+    this.raw = recordRaw ? { sendLatencyUs: [] } : null;
+  }
+
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  /** Empty metrics for a new window that keep counting ids where these stopped (ids stay unique). */
+  fresh(originNs: bigint): ProducerMetrics {
+    const m = new ProducerMetrics(this.producerIndex, originNs, this.raw !== null);
+    m.seq = this.seq;
+    m.seqBase = this.seq;
+    return m;
+  }
+
+  onSend(bytes: number, hrNs: bigint): void {
+    this.sent++;
+    this.bytesSent += bytes;
+    if (this.firstSendHrNs === null) this.firstSendHrNs = hrNs;
+    this.series.add("sent", 1, hrNs);
+    this.series.add("bytesSent", bytes, hrNs);
+  }
+
+  onAck(seq: number, sendHrNs: bigint, ackHrNs: bigint, intendedHrNs: bigint | null): void {
+    this.ackedCount++;
+    this.acked.add(seq);
+    this.lastAckHrNs = ackHrNs;
+    const us = Number(ackHrNs - sendHrNs) / 1000;
+    recordUs(this.sendLatencyUs, us);
+    if (this.raw) this.raw.sendLatencyUs.push(us);
+    if (intendedHrNs !== null) {
+      recordUs(this.intendedLatencyUs, Number(ackHrNs - intendedHrNs) / 1000);
+      recordUs(this.sendDelayUs, Number(sendHrNs - intendedHrNs) / 1000);
+    }
+    this.series.add("acked", 1, ackHrNs);
+  }
+
+  onBatch(count: number, startHrNs: bigint, endHrNs: bigint): void {
+    this.batches++;
+    recordUs(this.batchLatencyUs, Number(endHrNs - startHrNs) / 1000);
+    this.series.gauge("batchSize", count, "max", endHrNs);
+  }
+
+  onFailure(count: number, err: unknown): void {
+    this.failed += count;
+    const key = errorKey(err);
+    this.errors.set(key, (this.errors.get(key) ?? 0) + count);
+    this.series.add("failed", count);
+  }
+
+  onRequest(durationMs: number, queueSize?: number): void {
+    recordUs(this.requestLatencyUs, durationMs * 1000);
+    if (queueSize !== undefined && queueSize > this.maxRequestQueueSize) this.maxRequestQueueSize = queueSize;
+  }
+
+  /** Wall time of the publish loop: first send() to last ack, ms (null before any ack). */
+  loopMs(): number | null {
+    return this.firstSendHrNs !== null && this.lastAckHrNs !== null ? Number(this.lastAckHrNs - this.firstSendHrNs) / 1e6 : null;
+  }
+
+  snapshot(): ProducerSnapshot {
+    return {
+      kind: "producer",
+      producerIndex: this.producerIndex,
+      counters: { sent: this.sent, acked: this.ackedCount, failed: this.failed, bytesSent: this.bytesSent, batches: this.batches, maxRequestQueueSize: this.maxRequestQueueSize },
+      loopMs: this.loopMs(),
+      firstSendMs: this.series.msFromOrigin(this.firstSendHrNs),
+      lastAckMs: this.series.msFromOrigin(this.lastAckHrNs),
+      histograms: {
+        sendLatencyUs: encodeHistogram(this.sendLatencyUs),
+        batchLatencyUs: encodeHistogram(this.batchLatencyUs),
+        intendedLatencyUs: encodeHistogram(this.intendedLatencyUs),
+        sendDelayUs: encodeHistogram(this.sendDelayUs),
+        requestLatencyUs: encodeHistogram(this.requestLatencyUs),
+      },
+      series: this.series.toJSON(),
+      accounting: { producerIndex: this.producerIndex, firstSeq: this.seqBase, sent: this.sent, acked: this.acked.encode() },
+      errors: Object.fromEntries(this.errors),
+      raw: this.raw,
+    };
+  }
+
+  /** Free WebAssembly histogram memory. The metrics must not be used afterwards. */
+  destroy(): void {
+    for (const h of [this.sendLatencyUs, this.batchLatencyUs, this.intendedLatencyUs, this.sendDelayUs, this.requestLatencyUs]) destroyHistogram(h);
+  }
+}
+
+/** What an instrumented consumer measures. */
+export class ConsumerMetrics {
+  readonly e2eLatencyUs: Histogram = createHistogram();
+  /** Receive time (Date.now) minus Kafka's CreateTime, in µs but only ms-accurate. */
+  readonly e2eCreateTimeUs: Histogram = createHistogram();
+  readonly processingUs: Histogram = createHistogram();
+  readonly requestLatencyUs: Histogram = createHistogram();
+  readonly series: SeriesRecorder;
+  /** Times each (producer, seq) was received: counts[producerIndex].get(seq). */
+  readonly received = new Map<number, CountArray>();
+  consumed = 0;
+  bytesConsumed = 0;
+  duplicatesSeen = 0;
+  untracked = 0;
+  processingErrors = 0;
+  commits = 0;
+  flushes = 0;
+  rebalances = 0;
+  maxRequestQueueSize = 0;
+  readonly groupJoinMs: number[] = [];
+  readonly lag = new Map<string, number>();
+  /** Next offset to process per "topic:partition" (last processed + 1). */
+  readonly positions = new Map<string, number>();
+  firstReceiveHrNs: bigint | null = null;
+  lastProcessedHrNs: bigint | null = null;
+  readonly errors = new Map<string, number>();
+  readonly raw: { e2eLatencyUs: number[] } | null;
+
+  constructor(originNs: bigint = process.hrtime.bigint(), recordRaw = false) {
+    this.series = new SeriesRecorder(originNs);
+    this.raw = recordRaw ? { e2eLatencyUs: [] } : null;
+  }
+
+  /** Record one received message; returns how many times this id has now been seen (1 = first). */
+  onReceive(producerIndex: number | null, seq: number, sentHrNs: bigint | null, createTimeMs: number, bytes: number, hrNs: bigint): number {
+    this.consumed++;
+    this.bytesConsumed += bytes;
+    if (this.firstReceiveHrNs === null) this.firstReceiveHrNs = hrNs;
+    this.series.add("consumed", 1, hrNs);
+    this.series.add("bytesConsumed", bytes, hrNs);
+    recordUs(this.e2eCreateTimeUs, (Date.now() - createTimeMs) * 1000);
+    if (producerIndex === null || sentHrNs === null) {
+      this.untracked++;
+      return 1;
+    }
+    const us = Number(hrNs - sentHrNs) / 1000;
+    recordUs(this.e2eLatencyUs, us);
+    if (this.raw) this.raw.e2eLatencyUs.push(us);
+    let counts = this.received.get(producerIndex);
+    if (!counts) this.received.set(producerIndex, (counts = new CountArray(4096)));
+    const n = counts.increment(seq);
+    if (n > 1) {
+      this.duplicatesSeen++;
+      this.series.add("duplicates", 1, hrNs);
+    }
+    return n;
+  }
+
+  onProcessed(topic: string, partition: number, offset: number, startHrNs: bigint, endHrNs: bigint): void {
+    recordUs(this.processingUs, Number(endHrNs - startHrNs) / 1000);
+    this.positions.set(`${topic}:${partition}`, offset + 1);
+    this.lastProcessedHrNs = endHrNs;
+  }
+
+  onProcessingError(err: unknown): void {
+    this.processingErrors++;
+    const key = errorKey(err);
+    this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+    this.series.add("processingErrors", 1);
+  }
+
+  onLag(topic: string, partition: number, lag: number): void {
+    this.lag.set(`${topic}:${partition}`, lag);
+    let total = 0;
+    for (const v of this.lag.values()) total += v;
+    this.series.gauge("lag", total, "max");
+  }
+
+  onRequest(durationMs: number, queueSize?: number): void {
+    recordUs(this.requestLatencyUs, durationMs * 1000);
+    if (queueSize !== undefined && queueSize > this.maxRequestQueueSize) this.maxRequestQueueSize = queueSize;
+  }
+
+  /** Processing loop: first message received to last message processed, ms. */
+  loopMs(): number | null {
+    return this.firstReceiveHrNs !== null && this.lastProcessedHrNs !== null ? Number(this.lastProcessedHrNs - this.firstReceiveHrNs) / 1e6 : null;
+  }
+
+  snapshot(): ConsumerSnapshot {
+    const ms = (hr: bigint | null) => this.series.msFromOrigin(hr);
+    return {
+      kind: "consumer",
+      counters: {
+        consumed: this.consumed,
+        bytesConsumed: this.bytesConsumed,
+        duplicatesSeen: this.duplicatesSeen,
+        untracked: this.untracked,
+        processingErrors: this.processingErrors,
+        commits: this.commits,
+        flushes: this.flushes,
+        rebalances: this.rebalances,
+        maxRequestQueueSize: this.maxRequestQueueSize,
+      },
+      loopMs: this.loopMs(),
+      firstReceiveMs: ms(this.firstReceiveHrNs),
+      lastProcessedMs: ms(this.lastProcessedHrNs),
+      groupJoinMs: [...this.groupJoinMs],
+      positions: Object.fromEntries(this.positions),
+      histograms: {
+        e2eLatencyUs: encodeHistogram(this.e2eLatencyUs),
+        e2eCreateTimeUs: encodeHistogram(this.e2eCreateTimeUs),
+        processingUs: encodeHistogram(this.processingUs),
+        requestLatencyUs: encodeHistogram(this.requestLatencyUs),
+      },
+      series: this.series.toJSON(),
+      accounting: { received: Object.fromEntries([...this.received].map(([p, c]) => [String(p), c.encode()])), untracked: this.untracked },
+      errors: Object.fromEntries(this.errors),
+      raw: this.raw,
+    };
+  }
+
+  destroy(): void {
+    for (const h of [this.e2eLatencyUs, this.e2eCreateTimeUs, this.processingUs, this.requestLatencyUs]) destroyHistogram(h);
+  }
+}
+
+export interface ProducerSnapshot {
+  kind: "producer";
+  producerIndex: number;
+  counters: { sent: number; acked: number; failed: number; bytesSent: number; batches: number; maxRequestQueueSize: number };
+  loopMs: number | null;
+  firstSendMs: number | null;
+  lastAckMs: number | null;
+  histograms: Record<"sendLatencyUs" | "batchLatencyUs" | "intendedLatencyUs" | "sendDelayUs" | "requestLatencyUs", string>;
+  series: SeriesData;
+  accounting: { producerIndex: number; firstSeq: number; sent: number; acked: string };
+  errors: Record<string, number>;
+  raw: { sendLatencyUs: number[] } | null;
+}
+
+export interface ConsumerSnapshot {
+  kind: "consumer";
+  counters: {
+    consumed: number;
+    bytesConsumed: number;
+    duplicatesSeen: number;
+    untracked: number;
+    processingErrors: number;
+    commits: number;
+    flushes: number;
+    rebalances: number;
+    maxRequestQueueSize: number;
+  };
+  loopMs: number | null;
+  firstReceiveMs: number | null;
+  lastProcessedMs: number | null;
+  groupJoinMs: number[];
+  positions: Record<string, number>;
+  histograms: Record<"e2eLatencyUs" | "e2eCreateTimeUs" | "processingUs" | "requestLatencyUs", string>;
+  series: SeriesData;
+  accounting: { received: Record<string, string>; untracked: number };
+  errors: Record<string, number>;
+  raw: { e2eLatencyUs: number[] } | null;
+}
+
+function errorKey(err: unknown): string {
+  const e = err as { name?: string; type?: string; message?: string };
+  return e?.type ?? e?.name ?? "Error";
+}

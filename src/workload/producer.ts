@@ -1,0 +1,257 @@
+import { CompressionTypes, Kafka, Partitioners, type Message, type Producer } from "kafkajs";
+import { InputError, PerfLabError } from "../errors";
+import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
+import { defaultKafkajsLog, fileLogCreator } from "../kafka/logging";
+import { registerCodecs, compressionType, type Compression } from "./codecs";
+import { roleContext } from "./context";
+import { encodeId, encodeTimestamp, ID_HEADER, TS_HEADER } from "./headers";
+import { Events, Instrumentation } from "./instrumentation";
+import { ProducerMetrics } from "./metrics";
+
+export type Acks = -1 | 0 | 1;
+
+export interface InstrumentedProducerOptions {
+  /** Where to connect (or pass a ready kafkajs client as `kafka`). Inside a role, defaults to the run's cluster. */
+  connection?: KafkaConnection;
+  kafka?: Kafka;
+  clientId?: string;
+  /** Default topic for `send()`; inside a role, the run's topic. */
+  topic?: string;
+  acks?: Acks;
+  compression?: Compression;
+  idempotent?: boolean;
+  maxInFlightRequests?: number;
+  /** Messages per `sendBatch` at most (Kafka's batch.size, counted in messages). Default 100. */
+  batchSize?: number;
+  /** Bytes per `sendBatch` at most (keys + values). Default 1 MiB. */
+  batchBytes?: number;
+  /** How long a batch may wait for more messages, ms (Kafka's linger.ms). 0: send what a tick produced. */
+  lingerMs?: number;
+  /** Buffered + in-flight messages before `waitForCapacity()` blocks (Kafka's buffer.memory). Default 10 × batchSize, at least 1000. */
+  maxBufferedMessages?: number;
+  /** Id space for message accounting; unique per producer in a run. Inside a role it is assigned. */
+  producerIndex?: number;
+  /** Keep every send latency too (for raw-sample exports); histograms are always kept. */
+  recordRaw?: boolean;
+  /** kafkajs log lines go to this file (default: none). */
+  logFile?: string;
+  /** Inside a role, report metrics to it (default true). The lab's built-in roles manage their own. */
+  reportToRole?: boolean;
+}
+
+export interface OutgoingMessage {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+  partition?: number;
+}
+
+interface Pending {
+  message: Message;
+  seq: number;
+  sendHrNs: bigint;
+  intendedHrNs: bigint | null;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Accumulator {
+  pending: Pending[];
+  bytes: number;
+  timer: NodeJS.Timeout | NodeJS.Immediate | null;
+}
+
+/**
+ * A kafkajs producer with the batching kafkajs lacks (batch size / linger, like the Java client's
+ * batch.size and linger.ms), message ids and high-resolution send timestamps in headers, and per-message
+ * send→ack latency, per-batch latency and — with a target rate — coordinated-omission-corrected latency.
+ */
+export class InstrumentedProducer {
+  private _metrics: ProducerMetrics;
+  readonly events = new Instrumentation();
+  readonly options: Required<Pick<InstrumentedProducerOptions, "acks" | "compression" | "idempotent" | "batchSize" | "batchBytes" | "lingerMs" | "maxBufferedMessages">>;
+  private readonly producer: Producer;
+  private readonly topic: string | undefined;
+  private readonly accumulators = new Map<string, Accumulator>();
+  private outstanding = 0;
+  private inFlight = new Set<Promise<void>>();
+  private capacityWaiters: Array<() => void> = [];
+  private connected = false;
+
+  constructor(opts: InstrumentedProducerOptions = {}) {
+    const ctx = roleContext();
+    const acks = opts.acks ?? -1;
+    const idempotent = opts.idempotent ?? false;
+    if (idempotent && acks !== -1) throw new InputError("BAD_OPTION", `idempotent makes no sense without acks=-1 (got acks=${acks})`, { field: "idempotent" });
+    const batchSize = opts.batchSize ?? 100;
+    this.options = {
+      acks,
+      compression: opts.compression ?? "none",
+      idempotent,
+      batchSize,
+      batchBytes: opts.batchBytes ?? 1024 * 1024,
+      lingerMs: opts.lingerMs ?? 0,
+      maxBufferedMessages: opts.maxBufferedMessages ?? Math.max(1000, 10 * batchSize),
+    };
+    registerCodecs();
+    compressionType(this.options.compression); // validates the name
+    const connection = opts.connection ?? ctx?.connection;
+    if (!opts.kafka && !connection) throw new InputError("BAD_OPTION", "InstrumentedProducer needs `connection` or `kafka` (outside a role)", { field: "connection" });
+    const kafka =
+      opts.kafka ??
+      new Kafka(kafkaClientConfig(connection!, opts.clientId ?? ctx?.roleId ?? "perflab-producer", { logCreator: fileLogCreator(opts.logFile ?? defaultKafkajsLog()) }));
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent,
+      maxInFlightRequests: opts.maxInFlightRequests,
+      allowAutoTopicCreation: false,
+    });
+    this.topic = opts.topic ?? ctx?.topic;
+    const producerIndex = opts.producerIndex ?? ctx?.allocateProducerIndex() ?? 0;
+    this._metrics = new ProducerMetrics(producerIndex, ctx?.originNs ?? process.hrtime.bigint(), opts.recordRaw ?? ctx?.recordRaw ?? false);
+    this.producer.on(this.producer.events.REQUEST, (e) => {
+      if (e.payload.apiName === "Produce") this.metrics.onRequest(e.payload.duration);
+    });
+    this.producer.on(this.producer.events.REQUEST_QUEUE_SIZE, (e) => this.metrics.onRequest(0, e.payload.queueSize));
+    if (opts.reportToRole !== false) ctx?.register({ kind: "producer", snapshot: () => this.metrics.snapshot(), destroy: () => this.metrics.destroy() });
+  }
+
+  /** What this producer measured since it was created or since the last `resetMetrics()`. */
+  get metrics(): ProducerMetrics {
+    return this._metrics;
+  }
+
+  /** Start a new measurement window (same connection): new histograms, counters, series origin. Ids keep counting. */
+  resetMetrics(originNs: bigint = process.hrtime.bigint()): ProducerMetrics {
+    const old = this._metrics;
+    this._metrics = old.fresh(originNs);
+    old.destroy();
+    return this._metrics;
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  /** Messages accumulated or in flight, not yet acknowledged. */
+  get buffered(): number {
+    return this.outstanding;
+  }
+
+  /** Resolves once fewer than `maxBufferedMessages` are outstanding: the back-pressure point of a send loop. */
+  waitForCapacity(): Promise<void> {
+    if (this.outstanding < this.options.maxBufferedMessages) return Promise.resolve();
+    return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /**
+   * Queue a message; the promise settles when its batch is acknowledged (or fails after kafkajs' retries).
+   * `intendedHrNs` is the time the message was *scheduled* for, when sending at a target rate.
+   */
+  send(message: OutgoingMessage, opts: { topic?: string; intendedHrNs?: bigint } = {}): Promise<void> {
+    const topic = opts.topic ?? this.topic;
+    if (!topic) return Promise.reject(new InputError("BAD_OPTION", "send() needs a topic (none given and no default topic)", { field: "topic" }));
+    const sendHrNs = process.hrtime.bigint();
+    const seq = this.metrics.nextSeq();
+    const headers: Record<string, string | Buffer> = { ...message.headers, [ID_HEADER]: encodeId(this.metrics.producerIndex, seq), [TS_HEADER]: encodeTimestamp(sendHrNs) };
+    const bytes = byteLength(message.key) + byteLength(message.value);
+    this.metrics.onSend(bytes, sendHrNs);
+    this.outstanding++;
+    let acc = this.accumulators.get(topic);
+    if (!acc) this.accumulators.set(topic, (acc = { pending: [], bytes: 0, timer: null }));
+    return new Promise<void>((resolve, reject) => {
+      acc!.pending.push({
+        message: { key: message.key ?? null, value: message.value, headers, partition: message.partition },
+        seq,
+        sendHrNs,
+        intendedHrNs: opts.intendedHrNs ?? null,
+        resolve,
+        reject,
+      });
+      acc!.bytes += bytes;
+      if (acc!.pending.length >= this.options.batchSize || acc!.bytes >= this.options.batchBytes) {
+        this.sendAccumulated(topic);
+      } else if (acc!.timer === null) {
+        acc!.timer = this.options.lingerMs > 0 ? setTimeout(() => this.sendAccumulated(topic), this.options.lingerMs) : setImmediate(() => this.sendAccumulated(topic));
+      }
+    });
+  }
+
+  /** Send everything accumulated now and wait until every message sent so far is acknowledged or failed. */
+  async flush(): Promise<void> {
+    for (const topic of this.accumulators.keys()) this.sendAccumulated(topic);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Flush, then disconnect. */
+  async disconnect(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      if (this.connected) await this.producer.disconnect();
+      this.connected = false;
+    }
+  }
+
+  private sendAccumulated(topic: string): void {
+    const acc = this.accumulators.get(topic);
+    if (!acc) return;
+    if (acc.timer !== null) {
+      clearTimeout(acc.timer as NodeJS.Timeout);
+      clearImmediate(acc.timer as NodeJS.Immediate);
+      acc.timer = null;
+    }
+    if (acc.pending.length === 0) return;
+    const batch = acc.pending;
+    acc.pending = [];
+    acc.bytes = 0;
+    const p = this.sendBatch(topic, batch);
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async sendBatch(topic: string, batch: Pending[]): Promise<void> {
+    const startHrNs = process.hrtime.bigint();
+    const payload = { topic, count: batch.length };
+    this.events.emit(Events.PRODUCER_BATCH_START, payload);
+    try {
+      if (!this.connected) throw new PerfLabError("NOT_CONNECTED", "InstrumentedProducer.send() before connect()");
+      await this.producer.sendBatch({
+        topicMessages: [{ topic, messages: batch.map((b) => b.message) }],
+        acks: this.options.acks,
+        compression: compressionType(this.options.compression),
+      });
+      const endHrNs = process.hrtime.bigint();
+      this.metrics.onBatch(batch.length, startHrNs, endHrNs);
+      for (const b of batch) {
+        this.metrics.onAck(b.seq, b.sendHrNs, endHrNs, b.intendedHrNs);
+        b.resolve();
+      }
+      this.events.emit(Events.PRODUCER_BATCH_END, { ...payload, durationUs: Number(endHrNs - startHrNs) / 1000 });
+    } catch (err) {
+      this.metrics.onFailure(batch.length, err);
+      this.events.emit(Events.PRODUCER_BATCH_ERROR, { ...payload, error: (err as Error)?.message });
+      for (const b of batch) b.reject(err);
+    } finally {
+      this.outstanding -= batch.length;
+      if (this.outstanding < this.options.maxBufferedMessages) {
+        const waiters = this.capacityWaiters;
+        this.capacityWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+}
+
+function byteLength(v: string | Buffer | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === "string" ? Buffer.byteLength(v) : v.length;
+}
+
+export function createInstrumentedProducer(opts: InstrumentedProducerOptions = {}): InstrumentedProducer {
+  return new InstrumentedProducer(opts);
+}
+
+export { CompressionTypes };

@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHistogram, encodeHistogram, mergeHistograms, percentileCurve, recordUs, summarizeHistogram } from "../../src/metrics/histogram";
+import { quantileSorted } from "../../src/analysis/stats";
+
+test("histograms recorded in several processes merge to the histogram of all values (3 significant digits)", () => {
+  const all: number[] = [];
+  const encoded: string[] = [];
+  for (let p = 0; p < 4; p++) {
+    const h = createHistogram({ wasm: false });
+    for (let i = 0; i < 10_000; i++) {
+      const v = Math.round(100 + p * 1000 + ((i * 7919) % 5000));
+      recordUs(h, v);
+      all.push(v);
+    }
+    encoded.push(encodeHistogram(h));
+  }
+  const merged = summarizeHistogram(mergeHistograms(encoded));
+  all.sort((a, b) => a - b);
+  assert.equal(merged.count, 40_000);
+  for (const [q, got] of [[0.5, merged.p50], [0.99, merged.p99], [0.999, merged.p999]] as const) {
+    const exact = quantileSorted(all, q);
+    assert.ok(Math.abs(got - exact) / exact < 0.002, `p${q * 100}: ${got} vs exact ${exact}`);
+  }
+});
+
+test("merged percentiles are not the average of per-process percentiles", () => {
+  const fast = createHistogram({ wasm: false });
+  const slow = createHistogram({ wasm: false });
+  for (let i = 0; i < 990; i++) recordUs(fast, 100);
+  for (let i = 0; i < 10; i++) recordUs(slow, 100_000);
+  const merged = summarizeHistogram(mergeHistograms([encodeHistogram(fast), encodeHistogram(slow)]));
+  const averaged = (summarizeHistogram(fast).p99 + summarizeHistogram(slow).p99) / 2;
+  assert.ok(merged.p99 < 200, `1% of 1000 samples are slow: p99 is still fast (${merged.p99})`);
+  assert.ok(merged.p999 > 90_000, "p99.9 sees the slow ones");
+  assert.ok(Math.abs(averaged - merged.p99) > 40_000, "averaging percentiles would have been badly wrong");
+});
+
+test("out-of-range values are clamped instead of throwing; empty histograms summarize to NaN", () => {
+  const h = createHistogram({ wasm: false });
+  recordUs(h, -5);
+  recordUs(h, 1e13);
+  assert.equal(h.totalCount, 2);
+  const empty = summarizeHistogram(createHistogram({ wasm: false }));
+  assert.equal(empty.count, 0);
+  assert.ok(Number.isNaN(empty.p50));
+});
+
+test("the percentile curve for a nines plot rises monotonically and ends at the max", () => {
+  const h = createHistogram({ wasm: false });
+  for (let i = 1; i <= 100_000; i++) recordUs(h, i);
+  const curve = percentileCurve(h);
+  for (let i = 1; i < curve.length; i++) assert.ok(curve[i]!.value >= curve[i - 1]!.value);
+  assert.equal(curve.at(-1)!.value, h.maxValue);
+  assert.ok(curve.some((p) => Math.abs(p.percentile - 99.9) < 1e-9));
+});
