@@ -47,9 +47,8 @@ if stamp_ok npm "$H" && [ -d node_modules ]; then echo "up to date" >&2; else
   npm ci --no-audit --no-fund --loglevel=error >"$STAMPS/npm.log" 2>&1 || { echo >&2; tail -20 "$STAMPS/npm.log" >&2; fail "npm ci failed (log: $STAMPS/npm.log)"; }
   stamp_set npm "$H"; echo "installed ($(elapsed "$t"))" >&2
 fi
-# Notebooks (in notebooks/) and user code import the lab by package name: link the package into its own
-# node_modules, so Node and tslab's TypeScript resolve `kafka-perf-lab` to this folder's dist/.
-if [ "$(readlink node_modules/kafka-perf-lab 2>/dev/null)" != ".." ]; then rm -rf node_modules/kafka-perf-lab; ln -s .. node_modules/kafka-perf-lab; fi
+# Notebooks and user code import the lab by package name (npm's postinstall makes the link; make sure).
+node scripts/link-self.mjs
 
 # --- build ------------------------------------------------------------------------------------------
 step "build (tsc)"

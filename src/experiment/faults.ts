@@ -2,6 +2,7 @@ import { errorMessage, PerfLabError } from "../errors";
 import type { EmbeddedKafka } from "../kafka/embedded";
 import type { Fault } from "./spec";
 import type { RoleSet } from "./role-set";
+import { monoMs } from "../metrics/clock";
 
 export interface FaultRecord {
   /** Planned time, seconds after the repetition's start. */
@@ -25,7 +26,7 @@ export class FaultScheduler {
   readonly killed = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private pending: Promise<void>[] = [];
-  private originNs = 0n;
+  private originMs = 0;
   private readonly downBrokers = new Set<number>();
   private readonly pausedBrokers = new Set<number>();
 
@@ -35,8 +36,8 @@ export class FaultScheduler {
     private readonly faults: Fault[],
   ) {}
 
-  start(originNs: bigint): void {
-    this.originNs = originNs;
+  start(originMs: number): void {
+    this.originMs = originMs;
     for (const f of this.faults) {
       this.timers.push(setTimeout(() => this.pending.push(this.execute(f)), f.at * 1000));
     }
@@ -45,7 +46,7 @@ export class FaultScheduler {
   private async execute(f: Fault): Promise<void> {
     const target = f.action.endsWith("-broker") ? `broker ${f.broker}` : `consumer-${f.consumer ?? "new"}`;
     const record: FaultRecord = { at: f.at, action: f.action, target, actualAtMs: 0, ok: true };
-    const stamp = () => (record.actualAtMs = Number(process.hrtime.bigint() - this.originNs) / 1e6);
+    const stamp = () => (record.actualAtMs = monoMs() - this.originMs);
     try {
       const c = this.cluster;
       const needCluster = () => {

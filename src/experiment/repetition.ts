@@ -9,6 +9,7 @@ import type { RepKind } from "./aggregate";
 import type { RoleHandle, RoleSet } from "./role-set";
 import { FaultScheduler, type FaultRecord } from "./faults";
 import type { EmbeddedKafka } from "../kafka/embedded";
+import { monoMs } from "../metrics/clock";
 
 export interface RepPlan {
   number: number;
@@ -101,10 +102,10 @@ export async function runRepetition(ctx: RepContext, plan: RepPlan): Promise<Rep
     await abortable(roles.waitAll(roles.producers, "ready", plan.number, t.readyMs, "to connect"));
 
     ctx.onStage("running");
-    const originNs = process.hrtime.bigint();
+    const originMs = monoMs();
     started = true;
-    roles.send(roles.roles, { type: "start", rep: plan.number, originNs: originNs.toString() });
-    faults.start(originNs);
+    roles.send(roles.roles, { type: "start", rep: plan.number, originMs });
+    faults.start(originMs);
     await abortable(roles.waitAll(roles.producers, "finished", plan.number, t.runMs, "to finish producing", () => faults.failIfRoleCrashed()));
     if (roles.consumers.length > 0) {
       ctx.onStage("draining");

@@ -1,3 +1,4 @@
 export * from "./histogram";
 export * from "./idset";
 export * from "./series";
+export * from "./clock";

@@ -2,38 +2,40 @@
  * Per-second time series recorded in a role: counters (messages sent, acked, consumed, bytes …) added
  * to the bucket of the current second, and gauges (lag, RSS, heap, event-loop delay) set to their last
  * or maximum value in the second. Seconds count from a time origin shared by every role of a repetition
- * (process.hrtime, which is system-wide), so series from several processes line up.
+ * (the host-wide monotonic clock of `monoMs()`), so series from several processes line up.
  */
+import { monoMs } from "./clock";
+
 export class SeriesRecorder {
   private readonly counters = new Map<string, number[]>();
   private readonly gauges = new Map<string, number[]>();
-  private originNs: bigint;
+  private originMs: number;
 
-  constructor(originNs: bigint = process.hrtime.bigint()) {
-    this.originNs = originNs;
+  constructor(originMs: number = monoMs()) {
+    this.originMs = originMs;
   }
 
-  setOrigin(originNs: bigint): void {
-    this.originNs = originNs;
+  setOrigin(originMs: number): void {
+    this.originMs = originMs;
   }
 
-  get origin(): bigint {
-    return this.originNs;
+  get origin(): number {
+    return this.originMs;
   }
 
-  /** Milliseconds from the origin to an hrtime (ns); null stays null. */
-  msFromOrigin(hrNs: bigint | null): number | null {
-    return hrNs === null ? null : Number(hrNs - this.originNs) / 1e6;
+  /** Milliseconds from the origin to a `monoMs()` time; null stays null. */
+  msFromOrigin(ms: number | null): number | null {
+    return ms === null ? null : ms - this.originMs;
   }
 
-  /** Second index of an hrtime (ns) relative to the origin; 0 for times before it. */
-  second(hrNs: bigint = process.hrtime.bigint()): number {
-    const d = hrNs - this.originNs;
-    return d <= 0n ? 0 : Number(d / 1_000_000_000n);
+  /** Second index of a `monoMs()` time relative to the origin; 0 for times before it. */
+  second(ms: number = monoMs()): number {
+    const d = ms - this.originMs;
+    return d <= 0 ? 0 : Math.floor(d / 1000);
   }
 
-  add(name: string, value = 1, hrNs?: bigint): void {
-    const s = this.second(hrNs);
+  add(name: string, value = 1, ms?: number): void {
+    const s = this.second(ms);
     let arr = this.counters.get(name);
     if (!arr) this.counters.set(name, (arr = []));
     while (arr.length <= s) arr.push(0);
@@ -41,8 +43,8 @@ export class SeriesRecorder {
   }
 
   /** Set a gauge for the current second; with `max`, keep the largest value seen in the second. */
-  gauge(name: string, value: number, mode: "last" | "max" = "last", hrNs?: bigint): void {
-    const s = this.second(hrNs);
+  gauge(name: string, value: number, mode: "last" | "max" = "last", ms?: number): void {
+    const s = this.second(ms);
     let arr = this.gauges.get(name);
     if (!arr) this.gauges.set(name, (arr = []));
     while (arr.length <= s) arr.push(NaN);
@@ -59,10 +61,10 @@ export class SeriesRecorder {
     };
   }
 
-  reset(originNs: bigint): void {
+  reset(originMs: number): void {
     this.counters.clear();
     this.gauges.clear();
-    this.originNs = originNs;
+    this.originMs = originMs;
   }
 }
 
@@ -71,4 +73,46 @@ export interface SeriesData {
   counters: Record<string, number[]>;
   /** null where no value was set in that second. */
   gauges: Record<string, Array<number | null>>;
+}
+
+/**
+ * Per-second series of running totals (messages, bytes) kept off the hot path: the caller passes its
+ * totals *before* counting an event at time `ms`; only when `ms` crosses into a new second are the
+ * deltas written into the series. Per event that is one comparison instead of a map lookup per counter.
+ */
+export class TotalsSeries {
+  private boundary: number;
+  private bucket = 0;
+  private readonly last: number[];
+
+  constructor(
+    private readonly recorder: SeriesRecorder,
+    private readonly names: string[],
+  ) {
+    this.last = names.map(() => 0);
+    this.boundary = recorder.origin + 1000;
+  }
+
+  /** Call before counting an event at `ms`, with the totals so far. Cheap unless a second boundary passed. */
+  maybeRoll(ms: number, totals: number[]): void {
+    if (ms >= this.boundary) this.roll(ms, totals);
+  }
+
+  /** Write what was counted in the current bucket; `ms` starts the next bucket. */
+  roll(ms: number, totals: number[]): void {
+    for (let i = 0; i < this.names.length; i++) {
+      const d = totals[i]! - this.last[i]!;
+      if (d !== 0) this.recorder.add(this.names[i]!, d, this.recorder.origin + this.bucket * 1000);
+      this.last[i] = totals[i]!;
+    }
+    this.bucket = this.recorder.second(ms);
+    this.boundary = this.recorder.origin + (this.bucket + 1) * 1000;
+  }
+
+  /** A new origin (the recorder was reset): start counting from these totals. */
+  restart(totals: number[]): void {
+    for (let i = 0; i < totals.length; i++) this.last[i] = totals[i]!;
+    this.bucket = 0;
+    this.boundary = this.recorder.origin + 1000;
+  }
 }

@@ -94,7 +94,7 @@ export class ConsumerDriver implements RoleDriver {
   }
 
   async start(ctx: RoleContext): Promise<void> {
-    this.consumer?.metrics.series.setOrigin(ctx.originNs);
+    this.consumer?.metrics.setOrigin(ctx.originMs);
   }
 
   async stop(ctx: RoleContext): Promise<{ producers: []; consumers: ConsumerSnapshot[] }> {

@@ -23,7 +23,7 @@ export type RoleMessage =
 /** Messages the runner sends to a role. */
 export type RunnerMessage =
   | { type: "prepare"; rep: number; repKind: string; topic: string; groupId: string | null; resultFile: string; profile: ProfileRequest | null }
-  | { type: "start"; rep: number; originNs: string }
+  | { type: "start"; rep: number; originMs: number }
   | { type: "stop"; rep: number }
   | { type: "exit" };
 

@@ -15,12 +15,12 @@ export class ProcessSampler {
   private maxHeap = 0;
   private lastEldMax = 0;
 
-  constructor(originNs: bigint) {
-    this.series = new SeriesRecorder(originNs);
+  constructor(originMs: number) {
+    this.series = new SeriesRecorder(originMs);
   }
 
-  start(originNs: bigint): void {
-    this.series.reset(originNs);
+  start(originMs: number): void {
+    this.series.reset(originMs);
     this.cpuStart = process.cpuUsage();
     this.maxRss = 0;
     this.maxHeap = 0;

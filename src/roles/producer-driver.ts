@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
 import { InstrumentedProducer, type OutgoingMessage } from "../workload/producer";
 import { syntheticMessages } from "../workload/payload";
+import { monoMs } from "../metrics/clock";
 import type { RoleContext, RegisteredClient } from "../workload/context";
 import type { ProducerSnapshot } from "../workload/metrics";
 import { exportedFunction, loadUserModule } from "./user-module";
@@ -50,7 +51,7 @@ export class ProducerDriver implements RoleDriver {
       });
       await this.producer.connect();
     }
-    this.producer.resetMetrics(ctx.originNs);
+    this.producer.resetMetrics(ctx.originMs);
     return {};
   }
 
@@ -62,7 +63,7 @@ export class ProducerDriver implements RoleDriver {
       return this.running;
     }
     const producer = this.producer!;
-    producer.resetMetrics(ctx.originNs);
+    producer.resetMetrics(ctx.originMs);
     const next = p.source ? userSource(this.mod!, p.source, ctx) : syntheticSource(this.config.workload, producer.metrics.producerIndex);
     this.running = sendLoop(producer, next, this.config.workload, ctx);
     return this.running;
@@ -114,28 +115,28 @@ function userSource(mod: Record<string, unknown>, file: string, ctx: RoleContext
  */
 export async function sendLoop(producer: InstrumentedProducer, next: NextMessage, w: RoleWorkload, ctx: Pick<RoleContext, "signal" | "topic">): Promise<void> {
   const limit = w.messages ?? Number.POSITIVE_INFINITY;
-  const t0 = process.hrtime.bigint();
-  const deadline = w.durationSec !== null ? t0 + BigInt(Math.round(w.durationSec * 1e9)) : null;
-  const intervalNs = w.rate > 0 ? 1e9 / w.rate : 0;
+  const t0 = monoMs();
+  const deadline = w.durationSec !== null ? t0 + w.durationSec * 1000 : null;
+  const intervalMs = w.rate > 0 ? 1000 / w.rate : 0;
   const yieldEvery = producer.options.batchSize;
   const max = producer.options.maxBufferedMessages;
   for (let i = 0; i < limit; i++) {
     if (ctx.signal.aborted) break;
-    let intended: bigint | undefined;
-    if (intervalNs > 0) {
-      intended = t0 + BigInt(Math.round(i * intervalNs));
-      const aheadMs = Number(intended - process.hrtime.bigint()) / 1e6;
+    let intended: number | undefined;
+    if (intervalMs > 0) {
+      intended = t0 + i * intervalMs;
+      const aheadMs = intended - monoMs();
       if (aheadMs > 1) await sleep(aheadMs);
     } else if (i > 0 && i % yieldEvery === 0) {
       await yieldToLoop();
     }
-    if (deadline !== null && process.hrtime.bigint() >= deadline) break;
+    if (deadline !== null && monoMs() >= deadline) break;
     let msg = next(i);
     if (msg && typeof (msg as Promise<unknown>).then === "function") msg = await msg;
     if (msg === null || msg === undefined) break;
     if (producer.buffered >= max) await producer.waitForCapacity();
     // A failed send is counted by the producer's metrics (and its error kind); the loop goes on.
-    producer.send(msg as OutgoingMessage, { topic: ctx.topic, intendedHrNs: intended }).catch(() => undefined);
+    producer.enqueue(msg as OutgoingMessage, { topic: ctx.topic, intendedMs: intended });
   }
   await producer.flush();
 }

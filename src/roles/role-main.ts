@@ -7,7 +7,7 @@ import fs from "node:fs";
 import { errorMessage, PerfLabError } from "../errors";
 import { writeJsonAtomic } from "../paths";
 import { connectionFromChild } from "../kafka/connection";
-import { initHistograms } from "../metrics";
+import { initHistograms, monoMs } from "../metrics";
 import { setRoleContext, type RegisteredClient, type RoleContext } from "../workload/context";
 import { ControlClient, type RunnerMessage } from "./control";
 import { ProcessSampler } from "./process-stats";
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   control.on("close", () => process.exit(3));
   const connection = connectionFromChild(config.connection);
   const driver: RoleDriver = config.kind === "producer" ? new ProducerDriver(config) : new ConsumerDriver(config);
-  const sampler = new ProcessSampler(process.hrtime.bigint());
+  const sampler = new ProcessSampler(monoMs());
   let state: RepState | null = null;
   let nextProducerIndex = config.index * 16;
 
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
           connection,
           messages: config.workload.messages,
           durationSec: config.workload.durationSec,
-          originNs: process.hrtime.bigint(),
+          originMs: monoMs(),
           signal: abort.signal,
           producerIndexBase: config.index * 16,
           recordRaw: config.recordRaw,
@@ -103,8 +103,8 @@ async function main(): Promise<void> {
       case "start": {
         if (!state || state.rep !== msg.rep) return;
         const s: RepState = state;
-        s.ctx.originNs = BigInt(msg.originNs);
-        sampler.start(s.ctx.originNs);
+        s.ctx.originMs = msg.originMs;
+        sampler.start(s.ctx.originMs);
         s.progressTimer = setInterval(() => control.send({ type: "progress", roleId: config.roleId, rep: s.rep, ...driver.progress() }), 1000);
         s.progressTimer.unref();
         try {

@@ -3,7 +3,8 @@ import { InputError, PerfLabError, TimeoutError } from "../errors";
 import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
 import { defaultKafkajsLog, fileLogCreator } from "../kafka/logging";
 import { roleContext } from "./context";
-import { readLabHeaders } from "./headers";
+import { readLabHeader, readLabTrailer, TRAILER_BYTES, type LabHeader } from "./headers";
+import { monoMs } from "../metrics/clock";
 import { Events, Instrumentation } from "./instrumentation";
 import { ConsumerMetrics } from "./metrics";
 
@@ -20,8 +21,8 @@ export interface ConsumedMessage {
   headers: KafkaMessage["headers"];
   /** Kafka's CreateTime (or LogAppendTime), epoch ms. */
   timestamp: number;
-  /** The lab's id, when an instrumented producer sent it. */
-  id: { producerIndex: number; seq: number } | null;
+  /** The lab's id (and send time, monoMs), when an instrumented producer sent it. */
+  id: LabHeader | null;
 }
 
 export type MessageHandler = (message: ConsumedMessage) => unknown | Promise<unknown>;
@@ -102,7 +103,7 @@ export class InstrumentedConsumer {
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: false,
     });
-    this.metrics = new ConsumerMetrics(ctx?.originNs ?? process.hrtime.bigint(), opts.recordRaw ?? ctx?.recordRaw ?? false);
+    this.metrics = new ConsumerMetrics(ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false);
     this.listen();
     if (opts.reportToRole !== false) ctx?.register({ kind: "consumer", snapshot: () => this.metrics.snapshot(), destroy: () => this.metrics.destroy(), waitForAssignment: (ms: number) => this.waitForAssignment(ms) });
   }
@@ -144,9 +145,8 @@ export class InstrumentedConsumer {
       await this.consumer.run({
         autoCommit,
         autoCommitInterval: this.opts.autoCommitIntervalMs ?? 5000,
-        eachMessage: async ({ topic, partition, message }) => {
-          await this.process(topic, partition, message);
-        },
+        // kafkajs awaits whatever eachMessage returns: a synchronous undefined costs no extra promise.
+        eachMessage: ({ topic, partition, message }) => this.process(topic, partition, message) as Promise<void>,
       });
     } else {
       await this.consumer.run({
@@ -194,39 +194,66 @@ export class InstrumentedConsumer {
     return this.crashed;
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const recvHrNs = process.hrtime.bigint();
-    const lab = readLabHeaders(message.headers as Record<string, Buffer>);
-    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0);
-    const seen = this.metrics.onReceive(lab?.producerIndex ?? null, lab?.seq ?? 0, lab?.sentHrNs ?? null, Number(message.timestamp), bytes, recvHrNs);
-    const consumed: ConsumedMessage = {
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-      headers: message.headers,
-      timestamp: Number(message.timestamp),
-      id: lab ? { producerIndex: lab.producerIndex, seq: lab.seq } : null,
-    };
+  /**
+   * One message: bookkeeping, your handler, bookkeeping. Synchronous unless the handler returns a
+   * promise or offsets are committed per message — an async wrapper per message would cost kafkajs a
+   * microtask and an allocation each (measured in bench/instrumentation.mjs).
+   */
+  private process(topic: string, partition: number, message: KafkaMessage): void | Promise<void> {
+    const recvMs = monoMs();
+    const m = this.metrics;
+    let value = message.value;
+    let lab = readLabHeader(message.headers as Record<string, Buffer>);
+    if (lab === null) {
+      lab = readLabTrailer(value);
+      if (lab !== null) value = value!.subarray(0, value!.length - TRAILER_BYTES);
+    }
+    const bytes = (value?.length ?? 0) + (message.key?.length ?? 0);
+    const timestamp = Number(message.timestamp);
+    const seen = lab ? m.onReceive(lab.producerIndex, lab.seq, lab.sendMs, timestamp, bytes, recvMs) : m.onReceive(null, 0, null, timestamp, bytes, recvMs);
+    const consumed: ConsumedMessage = { topic, partition, offset: message.offset, key: message.key, value, headers: message.headers, timestamp, id: lab };
     if (this.events.has(Events.CONSUMER_MESSAGE)) this.events.emit(Events.CONSUMER_MESSAGE, { topic, partition, offset: message.offset, duplicate: seen > 1 });
-    const startHrNs = process.hrtime.bigint();
+    let r: unknown;
     try {
-      const r = this.opts.handler(consumed);
-      if (r && typeof (r as Promise<unknown>).then === "function") await r;
+      r = this.opts.handler(consumed);
     } catch (err) {
-      this.metrics.onProcessingError(err);
-      this.events.emit(Events.CONSUMER_PROCESSING_ERROR, { topic, partition, offset: message.offset, error: (err as Error)?.message });
-      if (this.opts.onError === "stop") throw new PerfLabError("HANDLER_FAILED", `handler failed on ${topic}[${partition}]@${message.offset}: ${(err as Error)?.message}`, { cause: err });
+      this.handlerFailed(err, topic, partition, message.offset);
     }
-    const offset = Number(message.offset);
-    this.metrics.onProcessed(topic, partition, offset, startHrNs, process.hrtime.bigint());
+    if (r && typeof (r as Promise<unknown>).then === "function") {
+      return (r as Promise<unknown>).then(
+        () => this.processed(topic, partition, message.offset, recvMs),
+        (err) => {
+          this.handlerFailed(err, topic, partition, message.offset);
+          return this.processed(topic, partition, message.offset, recvMs);
+        },
+      );
+    }
+    return this.processed(topic, partition, message.offset, recvMs);
+  }
+
+  private handlerFailed(err: unknown, topic: string, partition: number, offset: string): void {
+    this.metrics.onProcessingError(err);
+    this.events.emit(Events.CONSUMER_PROCESSING_ERROR, { topic, partition, offset, error: (err as Error)?.message });
+    if (this.opts.onError === "stop") throw new PerfLabError("HANDLER_FAILED", `handler failed on ${topic}[${partition}]@${offset}: ${(err as Error)?.message}`, { cause: err });
+  }
+
+  private processed(topic: string, partition: number, offsetText: string, startMs: number): void | Promise<void> {
+    const offset = Number(offsetText);
+    const key = this.positionKey(topic, partition);
+    this.metrics.onProcessed(key, offset, startMs, monoMs());
     if (this.opts.commit === "per-message") {
-      await this.consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]);
-      this.metrics.commits++;
-    } else if (this.opts.commit === "after-flush") {
-      this.uncommitted.set(`${topic}:${partition}`, offset + 1);
+      return this.consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]).then(() => void this.metrics.commits++);
     }
+    if (this.opts.commit === "after-flush") this.uncommitted.set(key, offset + 1);
+  }
+
+  private readonly keys = new Map<string, string[]>();
+
+  /** "topic:partition", built once per partition (not per message). */
+  private positionKey(topic: string, partition: number): string {
+    let arr = this.keys.get(topic);
+    if (!arr) this.keys.set(topic, (arr = []));
+    return (arr[partition] ??= `${topic}:${partition}`);
   }
 
   private scheduleFlush(): void {
@@ -242,7 +269,7 @@ export class InstrumentedConsumer {
   async flushAndCommit(): Promise<void> {
     const snapshot = this.uncommitted;
     this.uncommitted = new Map();
-    const t0 = process.hrtime.bigint();
+    const t0 = monoMs();
     try {
       await this.opts.flush?.();
     } catch (err) {
@@ -259,7 +286,7 @@ export class InstrumentedConsumer {
       );
       this.metrics.commits++;
     }
-    this.events.emit(Events.CONSUMER_FLUSH, { ok: true, partitions: snapshot.size, durationUs: Number(process.hrtime.bigint() - t0) / 1000 });
+    this.events.emit(Events.CONSUMER_FLUSH, { ok: true, partitions: snapshot.size, durationUs: (monoMs() - t0) * 1000 });
   }
 
   /**

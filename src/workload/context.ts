@@ -21,8 +21,8 @@ export interface RoleContext {
   /** Messages each producer sends (null when the workload has a duration instead). */
   messages: number | null;
   durationSec: number | null;
-  /** hrtime origin of this repetition's series (system-wide monotonic clock). */
-  originNs: bigint;
+  /** Time origin of this repetition's series: `monoMs()` (host-wide monotonic clock) at its start. */
+  originMs: number;
   /** Aborted when the runner asks the role to stop. */
   signal: AbortSignal;
   /** Producer indices of this role start here (ids must be unique across all producers of a run). */

@@ -5,4 +5,4 @@ export { Instrumentation, Events, type InstrumentationEvent, type Listener } fro
 export { roleContext, type RoleContext } from "./context";
 export { syntheticMessages, makePayload, burnCpu, type PayloadKind, type KeyStrategy, type SyntheticWorkload } from "./payload";
 export { COMPRESSIONS, type Compression } from "./codecs";
-export { ID_HEADER, TS_HEADER, readLabHeaders } from "./headers";
+export { LAB_HEADER, readLabHeader, encodeLabHeader, type LabHeader } from "./headers";

@@ -1,4 +1,4 @@
-import { BitSet, CountArray, SeriesRecorder, createHistogram, destroyHistogram, encodeHistogram, recordUs, type Histogram, type SeriesData } from "../metrics";
+import { BitSet, CountArray, SeriesRecorder, TotalsSeries, createHistogram, destroyHistogram, encodeHistogram, monoMs, recordUs, type Histogram, type SeriesData } from "../metrics";
 
 /**
  * What an instrumented producer measures, in one typed home: histograms (µs), counters, the per-second
@@ -20,16 +20,20 @@ export class ProducerMetrics {
   bytesSent = 0;
   batches = 0;
   maxRequestQueueSize = 0;
-  firstSendHrNs: bigint | null = null;
-  lastAckHrNs: bigint | null = null;
+  /** monoMs() of the first send() and the last ack. */
+  firstSendMs: number | null = null;
+  lastAckMs: number | null = null;
   readonly errors = new Map<string, number>();
   readonly raw: { sendLatencyUs: number[] } | null;
   private seq = 0;
   /** First id of this window: accounting covers ids seqBase … seqBase+sent-1. */
   seqBase = 0;
 
-  constructor(readonly producerIndex: number, originNs: bigint = process.hrtime.bigint(), recordRaw = false) {
-    this.series = new SeriesRecorder(originNs);
+  private readonly totals: TotalsSeries;
+
+  constructor(readonly producerIndex: number, originMs: number = monoMs(), recordRaw = false) {
+    this.series = new SeriesRecorder(originMs);
+    this.totals = new TotalsSeries(this.series, ["sent", "bytesSent"]);
     this.raw = recordRaw ? { sendLatencyUs: [] } : null;
   }
 
@@ -38,39 +42,45 @@ export class ProducerMetrics {
   }
 
   /** Empty metrics for a new window that keep counting ids where these stopped (ids stay unique). */
-  fresh(originNs: bigint): ProducerMetrics {
-    const m = new ProducerMetrics(this.producerIndex, originNs, this.raw !== null);
+  fresh(originMs: number): ProducerMetrics {
+    const m = new ProducerMetrics(this.producerIndex, originMs, this.raw !== null);
     m.seq = this.seq;
     m.seqBase = this.seq;
     return m;
   }
 
-  onSend(bytes: number, hrNs: bigint): void {
+  onSend(bytes: number, ms: number): void {
+    this.totals.maybeRoll(ms, [this.sent, this.bytesSent]);
     this.sent++;
     this.bytesSent += bytes;
-    if (this.firstSendHrNs === null) this.firstSendHrNs = hrNs;
-    this.series.add("sent", 1, hrNs);
-    this.series.add("bytesSent", bytes, hrNs);
+    if (this.firstSendMs === null) this.firstSendMs = ms;
   }
 
-  onAck(seq: number, sendHrNs: bigint, ackHrNs: bigint, intendedHrNs: bigint | null): void {
+  /** Move the series origin (the repetition started): counting restarts from the current totals. */
+  setOrigin(originMs: number): void {
+    this.series.setOrigin(originMs);
+    this.totals.restart([this.sent, this.bytesSent]);
+  }
+
+  onAck(seq: number, sendMs: number, ackMs: number, intendedMs: number | null): void {
     this.ackedCount++;
     this.acked.add(seq);
-    this.lastAckHrNs = ackHrNs;
-    const us = Number(ackHrNs - sendHrNs) / 1000;
+    this.lastAckMs = ackMs;
+    const us = (ackMs - sendMs) * 1000;
     recordUs(this.sendLatencyUs, us);
     if (this.raw) this.raw.sendLatencyUs.push(us);
-    if (intendedHrNs !== null) {
-      recordUs(this.intendedLatencyUs, Number(ackHrNs - intendedHrNs) / 1000);
-      recordUs(this.sendDelayUs, Number(sendHrNs - intendedHrNs) / 1000);
+    if (intendedMs !== null) {
+      recordUs(this.intendedLatencyUs, (ackMs - intendedMs) * 1000);
+      recordUs(this.sendDelayUs, (sendMs - intendedMs) * 1000);
     }
-    this.series.add("acked", 1, ackHrNs);
   }
 
-  onBatch(count: number, startHrNs: bigint, endHrNs: bigint): void {
+  /** One acknowledged batch: its latency, and its messages counted as acked in the series at once. */
+  onBatch(count: number, startMs: number, endMs: number): void {
     this.batches++;
-    recordUs(this.batchLatencyUs, Number(endHrNs - startHrNs) / 1000);
-    this.series.gauge("batchSize", count, "max", endHrNs);
+    recordUs(this.batchLatencyUs, (endMs - startMs) * 1000);
+    this.series.gauge("batchSize", count, "max", endMs);
+    this.series.add("acked", count, endMs);
   }
 
   onFailure(count: number, err: unknown): void {
@@ -87,17 +97,18 @@ export class ProducerMetrics {
 
   /** Wall time of the publish loop: first send() to last ack, ms (null before any ack). */
   loopMs(): number | null {
-    return this.firstSendHrNs !== null && this.lastAckHrNs !== null ? Number(this.lastAckHrNs - this.firstSendHrNs) / 1e6 : null;
+    return this.firstSendMs !== null && this.lastAckMs !== null ? this.lastAckMs - this.firstSendMs : null;
   }
 
   snapshot(): ProducerSnapshot {
+    this.totals.roll(monoMs(), [this.sent, this.bytesSent]);
     return {
       kind: "producer",
       producerIndex: this.producerIndex,
       counters: { sent: this.sent, acked: this.ackedCount, failed: this.failed, bytesSent: this.bytesSent, batches: this.batches, maxRequestQueueSize: this.maxRequestQueueSize },
       loopMs: this.loopMs(),
-      firstSendMs: this.series.msFromOrigin(this.firstSendHrNs),
-      lastAckMs: this.series.msFromOrigin(this.lastAckHrNs),
+      firstSendMs: this.series.msFromOrigin(this.firstSendMs),
+      lastAckMs: this.series.msFromOrigin(this.lastAckMs),
       histograms: {
         sendLatencyUs: encodeHistogram(this.sendLatencyUs),
         batchLatencyUs: encodeHistogram(this.batchLatencyUs),
@@ -141,29 +152,32 @@ export class ConsumerMetrics {
   readonly lag = new Map<string, number>();
   /** Next offset to process per "topic:partition" (last processed + 1). */
   readonly positions = new Map<string, number>();
-  firstReceiveHrNs: bigint | null = null;
-  lastProcessedHrNs: bigint | null = null;
+  /** monoMs() of the first receipt and of the end of the last processing. */
+  firstReceiveMs: number | null = null;
+  lastProcessedMs: number | null = null;
   readonly errors = new Map<string, number>();
   readonly raw: { e2eLatencyUs: number[] } | null;
 
-  constructor(originNs: bigint = process.hrtime.bigint(), recordRaw = false) {
-    this.series = new SeriesRecorder(originNs);
+  private readonly totals: TotalsSeries;
+
+  constructor(originMs: number = monoMs(), recordRaw = false) {
+    this.series = new SeriesRecorder(originMs);
+    this.totals = new TotalsSeries(this.series, ["consumed", "bytesConsumed"]);
     this.raw = recordRaw ? { e2eLatencyUs: [] } : null;
   }
 
   /** Record one received message; returns how many times this id has now been seen (1 = first). */
-  onReceive(producerIndex: number | null, seq: number, sentHrNs: bigint | null, createTimeMs: number, bytes: number, hrNs: bigint): number {
+  onReceive(producerIndex: number | null, seq: number, sentMs: number | null, createTimeMs: number, bytes: number, ms: number): number {
+    this.totals.maybeRoll(ms, [this.consumed, this.bytesConsumed]);
     this.consumed++;
     this.bytesConsumed += bytes;
-    if (this.firstReceiveHrNs === null) this.firstReceiveHrNs = hrNs;
-    this.series.add("consumed", 1, hrNs);
-    this.series.add("bytesConsumed", bytes, hrNs);
+    if (this.firstReceiveMs === null) this.firstReceiveMs = ms;
     recordUs(this.e2eCreateTimeUs, (Date.now() - createTimeMs) * 1000);
-    if (producerIndex === null || sentHrNs === null) {
+    if (producerIndex === null || sentMs === null) {
       this.untracked++;
       return 1;
     }
-    const us = Number(hrNs - sentHrNs) / 1000;
+    const us = (ms - sentMs) * 1000;
     recordUs(this.e2eLatencyUs, us);
     if (this.raw) this.raw.e2eLatencyUs.push(us);
     let counts = this.received.get(producerIndex);
@@ -171,15 +185,15 @@ export class ConsumerMetrics {
     const n = counts.increment(seq);
     if (n > 1) {
       this.duplicatesSeen++;
-      this.series.add("duplicates", 1, hrNs);
+      this.series.add("duplicates", 1, ms);
     }
     return n;
   }
 
-  onProcessed(topic: string, partition: number, offset: number, startHrNs: bigint, endHrNs: bigint): void {
-    recordUs(this.processingUs, Number(endHrNs - startHrNs) / 1000);
-    this.positions.set(`${topic}:${partition}`, offset + 1);
-    this.lastProcessedHrNs = endHrNs;
+  onProcessed(positionKey: string, offset: number, startMs: number, endMs: number): void {
+    recordUs(this.processingUs, (endMs - startMs) * 1000);
+    this.positions.set(positionKey, offset + 1);
+    this.lastProcessedMs = endMs;
   }
 
   onProcessingError(err: unknown): void {
@@ -203,11 +217,17 @@ export class ConsumerMetrics {
 
   /** Processing loop: first message received to last message processed, ms. */
   loopMs(): number | null {
-    return this.firstReceiveHrNs !== null && this.lastProcessedHrNs !== null ? Number(this.lastProcessedHrNs - this.firstReceiveHrNs) / 1e6 : null;
+    return this.firstReceiveMs !== null && this.lastProcessedMs !== null ? this.lastProcessedMs - this.firstReceiveMs : null;
+  }
+
+  /** Move the series origin (the repetition started): counting restarts from the current totals. */
+  setOrigin(originMs: number): void {
+    this.series.setOrigin(originMs);
+    this.totals.restart([this.consumed, this.bytesConsumed]);
   }
 
   snapshot(): ConsumerSnapshot {
-    const ms = (hr: bigint | null) => this.series.msFromOrigin(hr);
+    this.totals.roll(monoMs(), [this.consumed, this.bytesConsumed]);
     return {
       kind: "consumer",
       counters: {
@@ -222,8 +242,8 @@ export class ConsumerMetrics {
         maxRequestQueueSize: this.maxRequestQueueSize,
       },
       loopMs: this.loopMs(),
-      firstReceiveMs: ms(this.firstReceiveHrNs),
-      lastProcessedMs: ms(this.lastProcessedHrNs),
+      firstReceiveMs: this.series.msFromOrigin(this.firstReceiveMs),
+      lastProcessedMs: this.series.msFromOrigin(this.lastProcessedMs),
       groupJoinMs: [...this.groupJoinMs],
       positions: Object.fromEntries(this.positions),
       histograms: {

@@ -70,8 +70,8 @@ function keyFunction(strategy: KeyStrategy, keyCount: number, rng: () => number,
 /** Busy-wait for `us` microseconds: the "CPU work" processing kind (blocks the event loop like real work). */
 export function burnCpu(us: number): void {
   if (us <= 0) return;
-  const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000));
-  while (process.hrtime.bigint() < end) {
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end) {
     // spin
   }
 }

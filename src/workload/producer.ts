@@ -4,7 +4,8 @@ import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
 import { defaultKafkajsLog, fileLogCreator } from "../kafka/logging";
 import { registerCodecs, compressionType, type Compression } from "./codecs";
 import { roleContext } from "./context";
-import { encodeId, encodeTimestamp, ID_HEADER, TS_HEADER } from "./headers";
+import { appendTrailer, encodeLabHeader, LAB_HEADER, type IdCarrier } from "./headers";
+import { monoMs } from "../metrics/clock";
 import { Events, Instrumentation } from "./instrumentation";
 import { ProducerMetrics } from "./metrics";
 
@@ -37,6 +38,8 @@ export interface InstrumentedProducerOptions {
   logFile?: string;
   /** Inside a role, report metrics to it (default true). The lab's built-in roles manage their own. */
   reportToRole?: boolean;
+  /** Where the lab's id and send time travel: a record header (default) or a value trailer (cheaper; see headers.ts). */
+  idCarrier?: IdCarrier;
 }
 
 export interface OutgoingMessage {
@@ -49,10 +52,11 @@ export interface OutgoingMessage {
 interface Pending {
   message: Message;
   seq: number;
-  sendHrNs: bigint;
-  intendedHrNs: bigint | null;
-  resolve: () => void;
-  reject: (err: unknown) => void;
+  sendMs: number;
+  intendedMs: number | null;
+  /** Only for send(): enqueue() skips the per-message promise. */
+  resolve: (() => void) | null;
+  reject: ((err: unknown) => void) | null;
 }
 
 interface Accumulator {
@@ -77,6 +81,7 @@ export class InstrumentedProducer {
   private inFlight = new Set<Promise<void>>();
   private capacityWaiters: Array<() => void> = [];
   private connected = false;
+  private readonly carrier: IdCarrier;
 
   constructor(opts: InstrumentedProducerOptions = {}) {
     const ctx = roleContext();
@@ -107,8 +112,9 @@ export class InstrumentedProducer {
       allowAutoTopicCreation: false,
     });
     this.topic = opts.topic ?? ctx?.topic;
+    this.carrier = opts.idCarrier ?? "header";
     const producerIndex = opts.producerIndex ?? ctx?.allocateProducerIndex() ?? 0;
-    this._metrics = new ProducerMetrics(producerIndex, ctx?.originNs ?? process.hrtime.bigint(), opts.recordRaw ?? ctx?.recordRaw ?? false);
+    this._metrics = new ProducerMetrics(producerIndex, ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false);
     this.producer.on(this.producer.events.REQUEST, (e) => {
       if (e.payload.apiName === "Produce") this.metrics.onRequest(e.payload.duration);
     });
@@ -122,9 +128,10 @@ export class InstrumentedProducer {
   }
 
   /** Start a new measurement window (same connection): new histograms, counters, series origin. Ids keep counting. */
-  resetMetrics(originNs: bigint = process.hrtime.bigint()): ProducerMetrics {
+  resetMetrics(originMs: number = monoMs()): ProducerMetrics {
+    if (this.outstanding > 0) throw new PerfLabError("IN_FLIGHT", `resetMetrics() with ${this.outstanding} messages in flight: await flush() first`);
     const old = this._metrics;
-    this._metrics = old.fresh(originNs);
+    this._metrics = old.fresh(originMs);
     old.destroy();
     return this._metrics;
   }
@@ -148,35 +155,57 @@ export class InstrumentedProducer {
 
   /**
    * Queue a message; the promise settles when its batch is acknowledged (or fails after kafkajs' retries).
-   * `intendedHrNs` is the time the message was *scheduled* for, when sending at a target rate.
+   * `intendedMs` is the `monoMs()` time the message was *scheduled* for, when sending at a target rate.
    */
-  send(message: OutgoingMessage, opts: { topic?: string; intendedHrNs?: bigint } = {}): Promise<void> {
+  send(message: OutgoingMessage, opts: { topic?: string; intendedMs?: number } = {}): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.queue(message, opts, resolve, reject));
+  }
+
+  /**
+   * Queue a message without a promise of its own: the cheapest path for send loops that only need
+   * the metrics (a failure is counted there, by error kind). Throws only for a missing topic.
+   */
+  enqueue(message: OutgoingMessage, opts: { topic?: string; intendedMs?: number } = {}): void {
+    this.queue(message, opts, null, null);
+  }
+
+  private queue(message: OutgoingMessage, opts: { topic?: string; intendedMs?: number }, resolve: Pending["resolve"], reject: Pending["reject"]): void {
     const topic = opts.topic ?? this.topic;
-    if (!topic) return Promise.reject(new InputError("BAD_OPTION", "send() needs a topic (none given and no default topic)", { field: "topic" }));
-    const sendHrNs = process.hrtime.bigint();
-    const seq = this.metrics.nextSeq();
-    const headers: Record<string, string | Buffer> = { ...message.headers, [ID_HEADER]: encodeId(this.metrics.producerIndex, seq), [TS_HEADER]: encodeTimestamp(sendHrNs) };
+    if (!topic) {
+      const err = new InputError("BAD_OPTION", "send() needs a topic (none given and no default topic)", { field: "topic" });
+      if (reject) return reject(err);
+      throw err;
+    }
+    const sendMs = monoMs();
+    const m = this._metrics;
+    const seq = m.nextSeq();
+    let headers = message.headers;
+    let value = message.value;
+    if (this.carrier === "header") {
+      const lab = encodeLabHeader(m.producerIndex, seq, sendMs);
+      headers = headers ? { ...headers, [LAB_HEADER]: lab } : { [LAB_HEADER]: lab };
+    } else {
+      value = appendTrailer(value, m.producerIndex, seq, sendMs);
+    }
     const bytes = byteLength(message.key) + byteLength(message.value);
-    this.metrics.onSend(bytes, sendHrNs);
+    m.onSend(bytes, sendMs);
     this.outstanding++;
     let acc = this.accumulators.get(topic);
     if (!acc) this.accumulators.set(topic, (acc = { pending: [], bytes: 0, timer: null }));
-    return new Promise<void>((resolve, reject) => {
-      acc!.pending.push({
-        message: { key: message.key ?? null, value: message.value, headers, partition: message.partition },
-        seq,
-        sendHrNs,
-        intendedHrNs: opts.intendedHrNs ?? null,
-        resolve,
-        reject,
-      });
-      acc!.bytes += bytes;
-      if (acc!.pending.length >= this.options.batchSize || acc!.bytes >= this.options.batchBytes) {
-        this.sendAccumulated(topic);
-      } else if (acc!.timer === null) {
-        acc!.timer = this.options.lingerMs > 0 ? setTimeout(() => this.sendAccumulated(topic), this.options.lingerMs) : setImmediate(() => this.sendAccumulated(topic));
-      }
+    acc.pending.push({
+      message: { key: message.key ?? null, value, headers, partition: message.partition },
+      seq,
+      sendMs,
+      intendedMs: opts.intendedMs ?? null,
+      resolve,
+      reject,
     });
+    acc.bytes += bytes;
+    if (acc.pending.length >= this.options.batchSize || acc.bytes >= this.options.batchBytes) {
+      this.sendAccumulated(topic);
+    } else if (acc.timer === null) {
+      acc.timer = this.options.lingerMs > 0 ? setTimeout(() => this.sendAccumulated(topic), this.options.lingerMs) : setImmediate(() => this.sendAccumulated(topic));
+    }
   }
 
   /** Send everything accumulated now and wait until every message sent so far is acknowledged or failed. */
@@ -213,9 +242,10 @@ export class InstrumentedProducer {
   }
 
   private async sendBatch(topic: string, batch: Pending[]): Promise<void> {
-    const startHrNs = process.hrtime.bigint();
+    const startMs = monoMs();
+    const m = this._metrics;
     const payload = { topic, count: batch.length };
-    this.events.emit(Events.PRODUCER_BATCH_START, payload);
+    if (this.events.has(Events.PRODUCER_BATCH_START)) this.events.emit(Events.PRODUCER_BATCH_START, payload);
     try {
       if (!this.connected) throw new PerfLabError("NOT_CONNECTED", "InstrumentedProducer.send() before connect()");
       await this.producer.sendBatch({
@@ -223,17 +253,17 @@ export class InstrumentedProducer {
         acks: this.options.acks,
         compression: compressionType(this.options.compression),
       });
-      const endHrNs = process.hrtime.bigint();
-      this.metrics.onBatch(batch.length, startHrNs, endHrNs);
+      const endMs = monoMs();
+      m.onBatch(batch.length, startMs, endMs);
       for (const b of batch) {
-        this.metrics.onAck(b.seq, b.sendHrNs, endHrNs, b.intendedHrNs);
-        b.resolve();
+        m.onAck(b.seq, b.sendMs, endMs, b.intendedMs);
+        if (b.resolve) b.resolve();
       }
-      this.events.emit(Events.PRODUCER_BATCH_END, { ...payload, durationUs: Number(endHrNs - startHrNs) / 1000 });
+      if (this.events.has(Events.PRODUCER_BATCH_END)) this.events.emit(Events.PRODUCER_BATCH_END, { ...payload, durationUs: (endMs - startMs) * 1000 });
     } catch (err) {
-      this.metrics.onFailure(batch.length, err);
+      m.onFailure(batch.length, err);
       this.events.emit(Events.PRODUCER_BATCH_ERROR, { ...payload, error: (err as Error)?.message });
-      for (const b of batch) b.reject(err);
+      for (const b of batch) if (b.reject) b.reject(err);
     } finally {
       this.outstanding -= batch.length;
       if (this.outstanding < this.options.maxBufferedMessages) {

@@ -4,8 +4,8 @@ import { accountMessages, repRow, summarize, type RepRow } from "../../src/exper
 import { ConsumerMetrics, ProducerMetrics } from "../../src/workload/metrics";
 import type { RoleRepResult } from "../../src/roles/role-config";
 
-const T0 = 1_000_000_000n;
-const ms = (x: number) => T0 + BigInt(Math.round(x * 1e6));
+const T0 = 1_000_000;
+const ms = (x: number) => T0 + x;
 
 function producerSent(index: number, n: number, ackedIds: number[]): ProducerMetrics {
   const p = new ProducerMetrics(index, T0);
@@ -22,7 +22,7 @@ function consumerGot(receipts: Array<[number, number]>): ConsumerMetrics {
   const c = new ConsumerMetrics(T0);
   receipts.forEach(([pi, seq], k) => {
     c.onReceive(pi, seq, ms(seq), Date.now(), 10, ms(seq + 5));
-    c.onProcessed("t", 0, k, ms(seq + 5), ms(seq + 6));
+    c.onProcessed("t:0", k, ms(seq + 5), ms(seq + 6));
   });
   return c;
 }
