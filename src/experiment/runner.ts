@@ -381,6 +381,7 @@ function buildRoleConfigs(c: Configuration, runId: string, runDir: string, socke
       batchBytes: s.producers.batchBytes,
       lingerMs: s.producers.lingerMs,
       maxBufferedMessages: s.producers.maxBufferedMessages ?? null,
+      idCarrier: s.producers.idCarrier,
       source: s.producers.source ?? null,
       script: s.producers.script ?? null,
     },

@@ -87,6 +87,8 @@ export const ProducersSchema = z
     idempotent: z.boolean().default(false),
     maxInFlightRequests: int().min(1).optional(),
     maxBufferedMessages: int().min(1).optional(),
+    /** Where the lab's message id and send time travel: a record header, or a value trailer (cheaper in kafkajs). */
+    idCarrier: z.enum(["header", "trailer"]).default("header"),
     /** Your message source module (exports `source`): relative to the spec file. */
     source: z.string().optional(),
     /** A whole script of yours run as the producer role (exports `main(ctx)`). */
@@ -210,6 +212,7 @@ export const MATRIX_KEYS: readonly string[] = [
   "producers.compression",
   "producers.idempotent",
   "producers.maxInFlightRequests",
+  "producers.idCarrier",
   "producers.source",
   "consumers.count",
   "consumers.mode",

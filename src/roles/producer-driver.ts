@@ -44,6 +44,7 @@ export class ProducerDriver implements RoleDriver {
         batchBytes: p.batchBytes,
         lingerMs: p.lingerMs,
         maxBufferedMessages: p.maxBufferedMessages ?? undefined,
+        idCarrier: p.idCarrier,
         producerIndex: ctx.allocateProducerIndex(),
         recordRaw: ctx.recordRaw,
         logFile: this.config.kafkajsLogFile,

@@ -45,6 +45,7 @@ export interface ProducerRoleSettings {
   batchBytes: number;
   lingerMs: number;
   maxBufferedMessages: number | null;
+  idCarrier: "header" | "trailer";
   /** Absolute path of the user's source module, or null for synthetic messages. */
   source: string | null;
   /** Absolute path of a whole user script run as this role. */
