@@ -9,3 +9,4 @@ export * from "./workload";
 export * from "./experiment";
 export * from "./metrics";
 export { computeStatistics, compareSamples, madOutliers, quantileSorted, tCritical, type Statistics, type Comparison } from "./analysis/stats";
+export * from "./profiling";

@@ -4,6 +4,8 @@ import { kafkaCommand } from "./kafka";
 import { demoCommand } from "./demo";
 import { setupCommand } from "./setup";
 import { runCommand } from "./run";
+import { profileCommand } from "./profile";
+import { viewCommand } from "./view";
 
 export function buildProgram(): Command {
   const program = new Command("perflab")
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     });
   program.addCommand(kafkaCommand());
   program.addCommand(runCommand());
+  program.addCommand(profileCommand());
+  program.addCommand(viewCommand());
   program.addCommand(demoCommand());
   program.addCommand(setupCommand());
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());

@@ -213,7 +213,7 @@ export class RoleSet {
     this.closing = true;
     this.send(this.roles.filter((r) => !r.exited), { type: "exit" });
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && this.roles.some((r) => !r.exited && isAlive(r.child.pid))) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && this.roles.some((r) => !r.exited && isAlive(r.child.pid))) await new Promise((res) => setTimeout(res, 50));
     await this.kill();
   }
 

@@ -25,7 +25,8 @@ import { pooledHistograms, repRow, seriesRows, type RepRow, type SummaryRow } fr
 import { collectEnvironment } from "./environment";
 import { createProgressReporter, type ProgressOption, type ProgressReporter } from "./progress";
 import { runRepetition, type RepPlan } from "./repetition";
-import { RoleFailure, RoleSet, type RoleLauncher } from "./role-set";
+import { RoleFailure, RoleSet } from "./role-set";
+import { checkFlamegraph, zeroXLauncher } from "../profiling/zerox";
 import { ResultsStore, type Manifest, type RunState } from "./store";
 import { applyQuick, applySets, loadSpec, validateSpec, type Configuration, type ValidatedSpec } from "./validate";
 import type { SpecInput } from "./spec";
@@ -50,8 +51,6 @@ export interface RunOptions {
   stateDir?: string;
   /** Leave an embedded cluster this run started running afterwards (default: yes in notebooks, no on the CLI). */
   keepKafka?: boolean;
-  /** Extra hook for profiling: wraps role processes of flamegraph repetitions. */
-  flamegraphLauncher?: (profilesDir: string) => RoleLauncher;
 }
 
 export interface RunResult {
@@ -153,7 +152,6 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
         totalReps,
         doneReps: () => doneReps,
         repDone: () => doneReps++,
-        flamegraphLauncher: opts.flamegraphLauncher,
       });
       if (outcome === "fatal") {
         state = "errored";
@@ -238,7 +236,6 @@ async function runConfiguration(c: {
   totalReps: number;
   doneReps: () => number;
   repDone: () => void;
-  flamegraphLauncher?: (profilesDir: string) => RoleLauncher;
 }): Promise<ConfigOutcome> {
   const { config, store, progress } = c;
   const spec = config.spec;
@@ -248,13 +245,14 @@ async function runConfiguration(c: {
   let coldResults: RoleRepResult[] | null = null;
   let roles: RoleSet | null = null;
   let rolesFlame = false;
+  let flamePlan: RepPlan | null = null;
   const expected = spec.workload.messages ? spec.workload.messages * spec.producers.count : null;
   try {
     for (const plan of c.plans) {
       if (c.signal.aborted) break;
       const wantFlame = plan.kind === "flamegraph";
       if (roles && (rolesFlame !== wantFlame || roles.unexpectedExits().length > 0)) {
-        await roles.close();
+        await closeRoles(roles, rolesFlame);
         roles = null;
       }
       if (!roles) {
@@ -265,10 +263,11 @@ async function runConfiguration(c: {
           configDir: path.join(c.runDir, "raw", config.id, "roles"),
           logsDir: path.join(c.runDir, "logs"),
           env: child.env,
-          launcher: wantFlame && c.flamegraphLauncher ? c.flamegraphLauncher(c.profilesDir) : undefined,
+          launcher: wantFlame ? zeroXLauncher(c.profilesDir, plan.profileRoles, plan.number) : undefined,
           helloTimeoutMs: spec.timeouts.readyMs,
         });
         rolesFlame = wantFlame;
+        if (wantFlame) flamePlan = plan;
       }
       const current = roles;
       let stage = "preparing";
@@ -328,12 +327,58 @@ async function runConfiguration(c: {
     if (resultsByRep.length === 0 && coldResults) store.setPooledHistograms(config.id, pooledHistograms([coldResults]));
     return "ok";
   } finally {
-    if (roles) await roles.close();
+    if (roles) await closeRoles(roles, rolesFlame);
+    if (flamePlan) recordFlamegraphs(c, flamePlan, roleConfigs);
+    recordCollectorCost(store, config.id);
     // Topics go only after the roles are gone: kafkajs keeps refreshing metadata of every topic it has
     // used, and a deleted one makes those refreshes fail for the next repetition's topic too.
     const topics = store.manifest.repetitions.filter((r) => r.configId === config.id).map((r) => r.topic);
     if (!spec.topic.keep && topics.length) await deleteTopics(c.kafka.connection, topics).catch((err) => progress.log(`warning: could not delete topics of ${config.id}: ${errorMessage(err)}`));
   }
+}
+
+/** 0x writes its flamegraph after the profiled role exits: give it time (its logs can be large). */
+async function closeRoles(roles: RoleSet, underZeroX: boolean): Promise<void> {
+  await roles.close(underZeroX ? 180_000 : 15_000);
+}
+
+function recordFlamegraphs(c: { profilesDir: string; store: ResultsStore; config: Configuration }, plan: RepPlan, roles: RoleConfig[]): void {
+  fs.rmSync(path.join(c.profilesDir, ".0x-work"), { recursive: true, force: true });
+  for (const r of roles.filter((x) => plan.profileRoles.includes(x.kind))) {
+    const { file, error } = checkFlamegraph(c.profilesDir, r.roleId, c.config.id, plan.number);
+    c.store.manifest.profiles.push({ configId: c.config.id, rep: plan.number, kind: "flamegraph", roleId: r.roleId, files: file ? { flamegraph: file } : {}, errors: error ? [error] : [] });
+  }
+  c.store.writeManifest();
+}
+
+/**
+ * What each collector cost: throughput of the profiling repetitions against the warm measured mean of
+ * the same configuration, so a report can say how much profiling changed what it looked at.
+ */
+function recordCollectorCost(store: ResultsStore, configId: string): void {
+  const rows = store.repRows.filter((r) => r.configId === configId);
+  const warm = rows.filter((r) => r.kind === "measured" && r.state === "completed" && !r.cold);
+  const mean = (xs: Array<number | null>) => {
+    const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  };
+  const base = { produce: mean(warm.map((r) => r.produceThroughputMsgsPerSec)), consume: mean(warm.map((r) => r.consumeThroughputMsgsPerSec)) };
+  for (const r of rows.filter((x) => x.kind === "profile" || x.kind === "calls" || x.kind === "flamegraph")) {
+    const spec = store.manifest.spec as { profile: { cpu: boolean; heap: boolean } };
+    const collector = r.kind === "profile" ? [spec.profile.cpu ? "cpu" : null, spec.profile.heap ? "heap" : null].filter(Boolean).join("+") : r.kind === "calls" ? "calls (precise coverage)" : "flamegraph (0x)";
+    store.manifest.collectorCost.push({
+      configId,
+      rep: r.rep,
+      collector,
+      produceMsgsPerSec: r.produceThroughputMsgsPerSec,
+      consumeMsgsPerSec: r.consumeThroughputMsgsPerSec,
+      warmProduceMsgsPerSec: base.produce,
+      warmConsumeMsgsPerSec: base.consume,
+      produceRatio: base.produce && r.produceThroughputMsgsPerSec !== null ? r.produceThroughputMsgsPerSec / base.produce : null,
+      consumeRatio: base.consume && r.consumeThroughputMsgsPerSec !== null ? r.consumeThroughputMsgsPerSec / base.consume : null,
+    });
+  }
+  store.writeManifest();
 }
 
 function repLine(ci: number, cn: number, label: string, plan: RepPlan, row: RepRow): string {

@@ -437,10 +437,9 @@ async function formatStorage(state: ClusterState, b: BrokerState, log4jFile: str
     ...jvmArgs(state, b.logFile, log4jFile, 256),
     "kafka.tools.StorageTool",
     "format",
-    "--cluster-id",
-    state.clusterId,
-    "--config",
-    b.propsFile,
+    // "=" form: a base64url cluster id may start with "-", which argparse would read as an option.
+    `--cluster-id=${state.clusterId}`,
+    `--config=${b.propsFile}`,
     "--ignore-formatted",
     ...extra,
   ];

@@ -3,6 +3,7 @@
  * socket and then, per repetition: prepare → ready/assigned → start → (finished) → stop → result.
  * Exits when the runner says so — or when the runner's socket closes, so a role never outlives its runner.
  */
+import "./source-maps";
 import fs from "node:fs";
 import { errorMessage, PerfLabError } from "../errors";
 import { writeJsonAtomic } from "../paths";

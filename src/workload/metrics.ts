@@ -1,4 +1,8 @@
-import { BitSet, CountArray, SeriesRecorder, TotalsSeries, createHistogram, destroyHistogram, encodeHistogram, monoMs, recordUs, type Histogram, type SeriesData } from "../metrics";
+// Imported from their files, not the metrics index: compiled re-exports are getters, called per access.
+import { BitSet, CountArray } from "../metrics/idset";
+import { SeriesRecorder, TotalsSeries, type SeriesData } from "../metrics/series";
+import { createHistogram, destroyHistogram, encodeHistogram, recordUs, type Histogram } from "../metrics/histogram";
+import { monoMs } from "../metrics/clock";
 
 /**
  * What an instrumented producer measures, in one typed home: histograms (µs), counters, the per-second
