@@ -256,18 +256,27 @@ async function runConfiguration(c: {
         roles = null;
       }
       if (!roles) {
-        if (wantFlame) fs.mkdirSync(c.profilesDir, { recursive: true });
-        roles = await RoleSet.spawn({
-          control: c.control,
-          configs: roleConfigs,
-          configDir: path.join(c.runDir, "raw", config.id, "roles"),
-          logsDir: path.join(c.runDir, "logs"),
-          env: child.env,
-          launcher: wantFlame ? zeroXLauncher(c.profilesDir, plan.profileRoles, plan.number) : undefined,
-          helloTimeoutMs: spec.timeouts.readyMs,
-        });
+        if (wantFlame) {
+          fs.mkdirSync(c.profilesDir, { recursive: true });
+          flamePlan = plan;
+        }
+        try {
+          roles = await RoleSet.spawn({
+            control: c.control,
+            configs: roleConfigs,
+            configDir: path.join(c.runDir, "raw", config.id, "roles"),
+            logsDir: path.join(c.runDir, "logs"),
+            env: child.env,
+            launcher: wantFlame ? zeroXLauncher(c.profilesDir, plan.profileRoles, plan.number) : undefined,
+            helloTimeoutMs: spec.timeouts.readyMs,
+          });
+        } catch (err) {
+          // The roles did not start (a crashing module, a failing 0x): this repetition failed; keep going.
+          recordFailedRep(c, plan, err);
+          if (err instanceof RoleFailure && err.fatalInput) return "fatal";
+          continue;
+        }
         rolesFlame = wantFlame;
-        if (wantFlame) flamePlan = plan;
       }
       const current = roles;
       let stage = "preparing";
@@ -379,6 +388,14 @@ function recordCollectorCost(store: ResultsStore, configId: string): void {
     });
   }
   store.writeManifest();
+}
+
+function recordFailedRep(c: { config: Configuration; store: ResultsStore; progress: ProgressReporter; configIndex: number; configCount: number; repDone: () => void }, plan: RepPlan, err: unknown): void {
+  c.repDone();
+  const message = errorMessage(err);
+  const row = repRow({ configId: c.config.id, label: c.config.label, rep: plan.number, kind: plan.kind, state: "errored", error: message, runMs: null, results: [] });
+  c.store.addRepetition({ configId: c.config.id, rep: plan.number, kind: plan.kind, state: "errored", error: message, topic: "", startedAt: new Date().toISOString(), durationMs: 0, faults: [] }, row, []);
+  c.progress.log(repLine(c.configIndex, c.configCount, c.config.label, plan, row));
 }
 
 function repLine(ci: number, cn: number, label: string, plan: RepPlan, row: RepRow): string {

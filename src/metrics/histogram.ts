@@ -117,3 +117,16 @@ export function percentileCurve(h: Histogram, maxNines = 5): Array<{ percentile:
 export function destroyHistogram(h: Histogram): void {
   h.destroy();
 }
+
+/** The cumulative distribution HdrHistogram reports (value, percentile, cumulative count), for CDFs and bins. */
+export function histogramDistribution(h: Histogram, ticksPerHalfDistance = 5): Array<{ value: number; percentile: number; cumulative: number }> {
+  if (h.totalCount === 0) return [];
+  const csv = (h.outputPercentileDistribution as unknown as (t: number, s: number, csv: boolean) => string)(ticksPerHalfDistance, 1, true);
+  const out: Array<{ value: number; percentile: number; cumulative: number }> = [];
+  for (const line of csv.split("\n").slice(1)) {
+    const [v, p, c] = line.split(",");
+    if (v === undefined || p === undefined || c === undefined || !/^[\d.]+$/.test(v)) continue;
+    out.push({ value: Math.min(Number(v), h.maxValue), percentile: Number(p) * 100, cumulative: Number(c) });
+  }
+  return out;
+}

@@ -13,7 +13,8 @@ export function flamegraphDir(profilesDir: string, roleId: string, configId: str
  * and writes flamegraph.html into the role's folder when the role exits — the runner waits for that.
  */
 export function zeroXLauncher(profilesDir: string, roles: Array<"producer" | "consumer">, rep: number): RoleLauncher {
-  const bin = require.resolve("0x/cmd.js");
+  // PERFLAB_0X: another 0x CLI (a fork, a newer version); default the one installed with the lab.
+  const bin = process.env.PERFLAB_0X ?? require.resolve("0x/cmd.js");
   return (role: RoleConfig, entry: string[]) => {
     if (!roles.includes(role.kind)) return { command: process.execPath, args: entry };
     const dir = flamegraphDir(profilesDir, role.roleId, role.configId, rep);

@@ -48,7 +48,16 @@ async function main(): Promise<void> {
   // The runner is gone (crashed, killed): nobody will collect our results, so leave at once.
   control.on("close", () => process.exit(3));
   const connection = connectionFromChild(config.connection);
-  const driver: RoleDriver = config.kind === "producer" ? new ProducerDriver(config) : new ConsumerDriver(config);
+  let driver: RoleDriver;
+  try {
+    driver = config.kind === "producer" ? new ProducerDriver(config) : new ConsumerDriver(config);
+  } catch (err) {
+    // The user's module did not load: tell the runner (one line naming the file), then leave.
+    const code = err instanceof PerfLabError ? err.code : "ROLE_FAILED";
+    control.send({ type: "error", roleId: config.roleId, rep: null, code, message: errorMessage(err), fatal: true });
+    await control.close();
+    process.exit(2);
+  }
   const sampler = new ProcessSampler(monoMs());
   let state: RepState | null = null;
   let nextProducerIndex = config.index * 16;

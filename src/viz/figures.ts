@@ -1,0 +1,297 @@
+/**
+ * Plotly figure specs — pure data, no DOM: the same figure renders in a notebook (tslab), in a standalone
+ * report and in a test. Every axis says its unit.
+ */
+import type { CallTree } from "../profiling/calltree";
+import type { DiffRow } from "../profiling/diff";
+import type { FunctionRow, RankBy } from "../profiling/table";
+import type { AllocationRow } from "../profiling/heap";
+import type { RepRow, SummaryRow } from "../experiment/aggregate";
+
+export interface Figure {
+  data: Array<Record<string, unknown>>;
+  layout: Record<string, unknown>;
+}
+
+const FONT = { family: "system-ui, -apple-system, Segoe UI, sans-serif", size: 12 };
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const CATEGORY_COLORS: Record<string, string> = { user: "#1f77b4", dependency: "#ff7f0e", node: "#2ca02c", v8: "#9467bd", gc: "#d62728", program: "#8c564b", idle: "#c7c7c7", "": "#c7c7c7" };
+
+function layout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { title: { text: title, x: 0.01, xanchor: "left" }, font: FONT, margin: { l: 60, r: 20, t: 50, b: 50 }, hovermode: "closest", legend: { orientation: "h", y: -0.2 }, ...extra };
+}
+
+export interface FaultMarker {
+  /** Seconds from the start of the repetition. */
+  atSec: number;
+  label: string;
+}
+
+function faultShapes(faults: FaultMarker[]): { shapes: unknown[]; annotations: unknown[] } {
+  return {
+    shapes: faults.map((f) => ({ type: "line", xref: "x", yref: "paper", x0: f.atSec, x1: f.atSec, y0: 0, y1: 1, line: { color: "#b42318", width: 1.5, dash: "dash" } })),
+    annotations: faults.map((f, i) => ({ x: f.atSec, y: 1 - (i % 3) * 0.08, xref: "x", yref: "paper", text: f.label, showarrow: false, xanchor: "left", font: { size: 11, color: "#b42318" } })),
+  };
+}
+
+export interface SeriesLine {
+  name: string;
+  /** Seconds from the start of the repetition. */
+  seconds: number[];
+  values: Array<number | null>;
+}
+
+/** Messages per second over time (acked by producers, consumed by consumers), with fault markers. */
+export function throughputFigure(lines: SeriesLine[], opts: { title?: string; faults?: FaultMarker[] } = {}): Figure {
+  const f = faultShapes(opts.faults ?? []);
+  return {
+    data: lines.map((l, i) => ({ type: "scatter", mode: "lines+markers", name: l.name, x: l.seconds, y: l.values, line: { color: COLORS[i % COLORS.length], width: 2 }, marker: { size: 4 }, hovertemplate: "%{y:,.0f} msg/s at %{x} s<extra>%{fullData.name}</extra>" })),
+    layout: layout(opts.title ?? "Throughput over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "messages / s" }, rangemode: "tozero" }, ...f }),
+  };
+}
+
+/** Consumer lag (messages not yet consumed, summed over partitions) over time. */
+export function lagFigure(lines: SeriesLine[], opts: { title?: string; faults?: FaultMarker[] } = {}): Figure {
+  const f = faultShapes(opts.faults ?? []);
+  return {
+    data: lines.map((l, i) => ({ type: "scatter", mode: "lines", name: l.name, x: l.seconds, y: l.values, fill: "tozeroy", line: { color: COLORS[i % COLORS.length] }, hovertemplate: "lag %{y:,.0f} messages at %{x} s<extra>%{fullData.name}</extra>" })),
+    layout: layout(opts.title ?? "Consumer lag over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "lag (messages)" }, rangemode: "tozero" }, ...f }),
+  };
+}
+
+export interface Distribution {
+  name: string;
+  /** From metrics.histogramDistribution: value (µs), percentile (%), cumulative count. */
+  points: Array<{ value: number; percentile: number; cumulative: number }>;
+}
+
+const NINES = [0, 1, 2, 3, 4, 5];
+const ninesLabel = (n: number) => (n === 0 ? "0%" : `${(100 * (1 - Math.pow(10, -n))).toFixed(Math.max(0, n - 2))}%`);
+
+/** Latency by percentile on a "nines" axis (50%, 90%, 99%, 99.9% …): tails are where systems differ. */
+export function percentileFigure(dists: Distribution[], opts: { title?: string; unit?: "ms" | "µs" } = {}): Figure {
+  const unit = opts.unit ?? "ms";
+  const scale = unit === "ms" ? 1000 : 1;
+  return {
+    data: dists.map((d, i) => {
+      const pts = d.points.filter((p) => p.percentile < 100);
+      return {
+        type: "scatter",
+        mode: "lines",
+        name: d.name,
+        x: pts.map((p) => -Math.log10(1 - p.percentile / 100)),
+        y: pts.map((p) => p.value / scale),
+        customdata: pts.map((p) => p.percentile),
+        line: { color: COLORS[i % COLORS.length], width: 2, shape: "hv" },
+        hovertemplate: `p%{customdata:.3f}: %{y:.3f} ${unit}<extra>%{fullData.name}</extra>`,
+      };
+    }),
+    layout: layout(opts.title ?? "Latency by percentile", {
+      xaxis: { title: { text: "percentile" }, tickvals: NINES, ticktext: NINES.map(ninesLabel) },
+      yaxis: { title: { text: `latency (${unit})` }, type: "log" },
+    }),
+  };
+}
+
+/** Latency histogram on log-spaced bins, from the cumulative distribution (bars: share of messages, %). */
+export function latencyHistogramFigure(dists: Distribution[], opts: { title?: string; bins?: number } = {}): Figure {
+  const bins = opts.bins ?? 40;
+  const data = dists.map((d, i) => {
+    const pts = d.points;
+    const total = pts.at(-1)?.cumulative ?? 0;
+    const lo = Math.max(1, pts[0]?.value ?? 1);
+    const hi = Math.max(lo * 1.01, pts.at(-1)?.value ?? lo);
+    const edges = Array.from({ length: bins + 1 }, (_, k) => lo * Math.pow(hi / lo, k / bins));
+    const cum = (v: number) => {
+      // Cumulative count at v, interpolated between the distribution's points.
+      let prev = { value: 0, cumulative: 0 };
+      for (const p of pts) {
+        if (p.value >= v) return prev.cumulative + ((p.cumulative - prev.cumulative) * (v - prev.value)) / Math.max(1e-9, p.value - prev.value);
+        prev = p;
+      }
+      return total;
+    };
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let k = 0; k < bins; k++) {
+      x.push(Math.sqrt(edges[k]! * edges[k + 1]!) / 1000);
+      y.push(total ? (100 * (cum(edges[k + 1]!) - cum(edges[k]!))) / total : 0);
+    }
+    return { type: "bar", name: d.name, x, y, opacity: 0.75, marker: { color: COLORS[i % COLORS.length] }, hovertemplate: "%{x:.3f} ms: %{y:.2f}% of messages<extra>%{fullData.name}</extra>" };
+  });
+  return { data, layout: layout(opts.title ?? "Latency distribution", { barmode: "overlay", bargap: 0, xaxis: { title: { text: "latency (ms, log scale)" }, type: "log" }, yaxis: { title: { text: "share of messages (%)" } } }) };
+}
+
+/** One box per configuration: the warm repetitions of a metric; the cold repetition as a separate marker. */
+export function repetitionsFigure(rows: RepRow[], metric: keyof RepRow, opts: { title?: string; unit: string }): Figure {
+  const configs = [...new Set(rows.map((r) => r.configId))];
+  const label = (id: string) => rows.find((r) => r.configId === id)?.label ?? id;
+  const warm = configs.map((id) => rows.filter((r) => r.configId === id && r.kind === "measured" && !r.cold && r.state === "completed"));
+  const cold = configs.map((id) => rows.find((r) => r.configId === id && r.cold && r.state === "completed"));
+  return {
+    data: [
+      ...configs.map((id, i) => ({ type: "box", name: label(id), y: warm[i]!.map((r) => r[metric]), boxpoints: "all", jitter: 0.3, pointpos: 0, marker: { color: COLORS[i % COLORS.length] }, hovertemplate: `%{y:.3f} ${opts.unit}<extra>${label(id)} (warm)</extra>` })),
+      { type: "scatter", mode: "markers", name: "cold (first) run", x: configs.map(label), y: cold.map((r) => (r ? r[metric] : null)), marker: { symbol: "x", size: 11, color: "#111" }, hovertemplate: `cold: %{y:.3f} ${opts.unit}<extra></extra>` },
+    ],
+    layout: layout(opts.title ?? String(metric), { yaxis: { title: { text: opts.unit }, rangemode: "tozero" }, showlegend: true }),
+  };
+}
+
+/** Cold (first) run vs the warm mean ± σ, per configuration. */
+export function coldWarmFigure(summary: SummaryRow[], metric: string, opts: { title?: string } = {}): Figure {
+  const rows = summary.filter((s) => s.metric === metric);
+  const unit = rows[0]?.unit ?? "";
+  return {
+    data: [
+      { type: "bar", name: "cold (first run)", x: rows.map((r) => r.label), y: rows.map((r) => r.cold), marker: { color: "#9aa5b1" }, hovertemplate: `cold: %{y:.2f} ${unit}<extra></extra>` },
+      { type: "bar", name: "warm mean ± σ", x: rows.map((r) => r.label), y: rows.map((r) => r.mean), error_y: { type: "data", array: rows.map((r) => (Number.isFinite(r.std) ? r.std : 0)), visible: true }, marker: { color: "#1f77b4" }, hovertemplate: `warm: %{y:.2f} ${unit}<extra></extra>` },
+    ],
+    layout: layout(opts.title ?? `Cold vs warm: ${rows[0]?.description ?? metric}`, { barmode: "group", yaxis: { title: { text: unit } } }),
+  };
+}
+
+/** Throughput against tail latency per configuration: the trade-off of producer settings at a glance. */
+export function tradeoffFigure(summary: SummaryRow[], opts: { x?: string; y?: string; title?: string } = {}): Figure {
+  const xm = opts.x ?? "produceThroughputMsgsPerSec";
+  const ym = opts.y ?? "e2eLatencyP99Ms";
+  const configs = [...new Set(summary.map((s) => s.configId))];
+  const pick = (id: string, m: string) => summary.find((s) => s.configId === id && s.metric === m);
+  const xs = configs.map((id) => pick(id, xm));
+  const ys = configs.map((id) => pick(id, ym));
+  return {
+    data: [
+      {
+        type: "scatter",
+        mode: "markers+text",
+        x: xs.map((s) => s?.mean ?? null),
+        y: ys.map((s) => s?.mean ?? null),
+        error_x: { type: "data", array: xs.map((s) => (s && Number.isFinite(s.std) ? s.std : 0)), visible: true },
+        error_y: { type: "data", array: ys.map((s) => (s && Number.isFinite(s.std) ? s.std : 0)), visible: true },
+        text: configs.map((id) => pick(id, xm)?.label ?? id),
+        textposition: "top center",
+        marker: { size: 10, color: COLORS[0] },
+        hovertemplate: "%{text}<br>%{x:,.0f} · %{y:.2f}<extra></extra>",
+      },
+    ],
+    layout: layout(opts.title ?? "Throughput vs latency", {
+      xaxis: { title: { text: `${xs[0]?.description ?? xm} (${xs[0]?.unit ?? ""})` } },
+      yaxis: { title: { text: `${ys[0]?.description ?? ym} (${ys[0]?.unit ?? ""})` } },
+      showlegend: false,
+    }),
+  };
+}
+
+/** Top functions as horizontal bars (self or total ms, or calls), colored by category. */
+export function topFunctionsFigure(rows: FunctionRow[], by: RankBy, opts: { title?: string } = {}): Figure {
+  const r = [...rows].reverse();
+  const value = (x: FunctionRow) => (by === "self" ? x.selfMs : by === "total" ? x.totalMs : (x.calls ?? 0));
+  const unit = by === "calls" ? "calls" : "ms";
+  return {
+    data: [
+      {
+        type: "bar",
+        orientation: "h",
+        x: r.map(value),
+        y: r.map((x) => `${x.name} · ${x.location.split("/").pop() ?? ""}`),
+        marker: { color: r.map((x) => CATEGORY_COLORS[x.category] ?? "#999") },
+        customdata: r.map((x) => [x.location, x.category, x.selfPct, x.totalPct]),
+        hovertemplate: `%{x:,.3f} ${unit}<br>%{customdata[0]}<br>%{customdata[1]} · self %{customdata[2]:.1f}% · total %{customdata[3]:.1f}%<extra></extra>`,
+      },
+    ],
+    layout: layout(opts.title ?? `Top functions by ${by === "self" ? "self time" : by === "total" ? "total time" : "calls"}`, {
+      xaxis: { title: { text: by === "calls" ? "calls" : `${by} time (ms)` } },
+      yaxis: { automargin: true },
+      margin: { l: 20, r: 20, t: 50, b: 50 },
+      height: Math.max(260, 28 * rows.length + 100),
+    }),
+  };
+}
+
+function treeTrace(tree: CallTree, type: "icicle" | "sunburst"): Record<string, unknown> {
+  return {
+    type,
+    ids: tree.ids,
+    labels: tree.labels,
+    parents: tree.parents,
+    values: tree.values,
+    branchvalues: "total",
+    customdata: tree.ids.map((_, i) => [tree.locations[i], tree.selfMs[i], tree.busyMs > 0 ? (100 * tree.values[i]!) / tree.busyMs : 0, tree.categories[i]]),
+    marker: { colors: tree.categories.map((c) => CATEGORY_COLORS[c] ?? "#c7c7c7") },
+    hovertemplate: "<b>%{label}</b><br>%{customdata[0]}<br>total %{value:.2f} ms (%{customdata[2]:.1f}% of busy time) · self %{customdata[1]:.2f} ms<extra>%{customdata[3]}</extra>",
+    maxdepth: 6,
+    ...(type === "icicle" ? { tiling: { orientation: "v", flip: "y" } } : {}),
+  };
+}
+
+/** SnakeViz-like icicle of the call tree: width = total time; click to zoom. Colors: your code, packages, Node, V8, GC. */
+export function icicleFigure(tree: CallTree, opts: { title?: string } = {}): Figure {
+  return { data: [treeTrace(tree, "icicle")], layout: layout(opts.title ?? `Call tree (icicle) — ${tree.busyMs.toFixed(0)} ms busy`, { margin: { l: 5, r: 5, t: 50, b: 5 }, height: 520 }) };
+}
+
+export function sunburstFigure(tree: CallTree, opts: { title?: string } = {}): Figure {
+  return { data: [treeTrace(tree, "sunburst")], layout: layout(opts.title ?? `Call tree (sunburst) — ${tree.busyMs.toFixed(0)} ms busy`, { margin: { l: 5, r: 5, t: 50, b: 5 }, height: 560 }) };
+}
+
+/** Differential profile: change of self time per function (green faster, red slower). */
+export function diffFigure(rows: DiffRow[], opts: { title?: string; top?: number } = {}): Figure {
+  const r = rows.slice(0, opts.top ?? 15).reverse();
+  return {
+    data: [
+      {
+        type: "bar",
+        orientation: "h",
+        x: r.map((x) => x.selfDeltaMs),
+        y: r.map((x) => `${x.name} · ${x.location.split("/").pop() ?? ""}`),
+        marker: { color: r.map((x) => (x.selfDeltaMs <= 0 ? "#2ca02c" : "#d62728")) },
+        customdata: r.map((x) => [x.selfBeforeMs, x.selfAfterMs, x.selfShareDeltaPts]),
+        hovertemplate: "%{customdata[0]:.2f} → %{customdata[1]:.2f} ms (%{x:+.2f} ms, share %{customdata[2]:+.1f} pts)<extra></extra>",
+      },
+    ],
+    layout: layout(opts.title ?? "Differential profile: change of self time", { xaxis: { title: { text: "Δ self time (ms): after − before" }, zeroline: true }, yaxis: { automargin: true }, margin: { l: 20, r: 20, t: 50, b: 50 }, height: Math.max(260, 28 * r.length + 100) }),
+  };
+}
+
+/** RSS and heap used per second, with GC pauses (ms) on a second axis. */
+export function memoryFigure(lines: { rssMB: SeriesLine; heapMB: SeriesLine }, gc: Array<{ atSec: number; durationMs: number; kind: string }> = [], opts: { title?: string } = {}): Figure {
+  const kinds = [...new Set(gc.map((g) => g.kind))];
+  return {
+    data: [
+      { type: "scatter", mode: "lines", name: "RSS (MB)", x: lines.rssMB.seconds, y: lines.rssMB.values, line: { color: COLORS[0] } },
+      { type: "scatter", mode: "lines", name: "heap used (MB)", x: lines.heapMB.seconds, y: lines.heapMB.values, line: { color: COLORS[2] } },
+      ...kinds.map((k, i) => ({
+        type: "scatter",
+        mode: "markers",
+        name: `GC pause: ${k} (ms)`,
+        yaxis: "y2",
+        x: gc.filter((g) => g.kind === k).map((g) => g.atSec),
+        y: gc.filter((g) => g.kind === k).map((g) => g.durationMs),
+        marker: { size: 6, color: COLORS[(i + 3) % COLORS.length] },
+        hovertemplate: `${k} GC: %{y:.2f} ms at %{x:.2f} s<extra></extra>`,
+      })),
+    ],
+    layout: layout(opts.title ?? "Memory and GC over time", {
+      xaxis: { title: { text: "time since start (s)" } },
+      yaxis: { title: { text: "memory (MB)" }, rangemode: "tozero" },
+      yaxis2: { title: { text: "GC pause (ms)" }, overlaying: "y", side: "right", rangemode: "tozero" },
+    }),
+  };
+}
+
+/** Top allocation sites (bytes, sampled) as horizontal bars. */
+export function allocationFigure(rows: AllocationRow[], opts: { title?: string } = {}): Figure {
+  const r = [...rows].reverse();
+  return {
+    data: [
+      {
+        type: "bar",
+        orientation: "h",
+        x: r.map((x) => x.selfBytes / 2 ** 20),
+        y: r.map((x) => `${x.name} · ${x.location.split("/").pop() ?? ""}`),
+        marker: { color: r.map((x) => CATEGORY_COLORS[x.category] ?? "#999") },
+        customdata: r.map((x) => [x.location, x.selfPct]),
+        hovertemplate: "%{x:.2f} MB (%{customdata[1]:.1f}%)<br>%{customdata[0]}<extra></extra>",
+      },
+    ],
+    layout: layout(opts.title ?? "Top allocation sites", { xaxis: { title: { text: "allocated (MB, sampled)" } }, yaxis: { automargin: true }, margin: { l: 20, r: 20, t: 50, b: 50 }, height: Math.max(260, 28 * rows.length + 100) }),
+  };
+}
