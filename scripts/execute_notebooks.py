@@ -17,8 +17,12 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbconvert import HTMLExporter
 
 
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nbconvert")
+
+
 def export_html(nb, path, no_input):
-    exporter = HTMLExporter(template_name="lab", exclude_input=no_input, embed_images=True)
+    # "perflab-lab": JupyterLab's template without require.js/MathJax from a CDN, so the HTML works offline.
+    exporter = HTMLExporter(template_name="perflab-lab", extra_template_basedirs=[TEMPLATES], exclude_input=no_input, embed_images=True)
     body, _ = exporter.from_notebook_node(nb)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

@@ -10,3 +10,8 @@ export * from "./experiment";
 export * from "./metrics";
 export { computeStatistics, compareSamples, madOutliers, quantileSorted, tCritical, type Statistics, type Comparison } from "./analysis/stats";
 export * from "./profiling";
+export * from "./report";
+export * from "./viz";
+export { loadRun, seriesOf, latencyOf, faultMarkers, configLabel, defaultRep, type RunData } from "./analysis/run-data";
+export { runFrames, toDataFrame, functionFrame, danfojs, type RunFrames } from "./analysis/frames";
+export { configurationSummary, runSummaryText, warningsFor, formatMs, meanPlusMinus, accountingLine } from "./analysis/summary-text";

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { madOutliers, type Statistics } from "./stats";
 import type { HistogramSummary } from "../metrics";
 import type { Accounting, RepRow, SummaryRow } from "../experiment/aggregate";
@@ -84,7 +86,9 @@ export function configurationSummary(input: {
   if (cloop && cloop.n > 0) lines.push(`  Consumer loop:      ${meanPlusMinus(cloop, "ms")}    [first message received → last processed]`);
   const thr = get("produceThroughputMsgsPerSec");
   const mb = get("produceThroughputMBPerSec");
-  if (thr && thr.n > 0) lines.push(`  Throughput:         ${meanPlusMinus(thr, "msg/s")}${mb && mb.n ? `   (${formatNumber(mb.mean, 2)} MB/s)` : ""}`);
+  if (thr && thr.n > 0) lines.push(`  Produce throughput: ${meanPlusMinus(thr, "msg/s")}${mb && mb.n ? `   (${formatNumber(mb.mean, 2)} MB/s)` : ""}`);
+  const cthr = get("consumeThroughputMsgsPerSec");
+  if (cthr && cthr.n > 0) lines.push(`  Consume throughput: ${meanPlusMinus(cthr, "msg/s")}`);
   const send = pct(input.latency?.sendLatencyUs, "");
   if (send) lines.push(`  Send → ack:         ${send}`);
   const e2e = pct(input.latency?.e2eLatencyUs, "");
@@ -112,4 +116,25 @@ export function configurationSummary(input: {
   if (failed.length) lines.push(`  Failed:             ${failed.map((r) => `rep ${r.rep}: ${r.error ?? r.state}`).join("; ")}`);
   for (const w of warningsFor(rows, summary)) lines.push(`  Warning: ${w}`);
   return lines.join("\n");
+}
+
+/** The summary of every configuration of a run, as `perflab run` prints it at the end. */
+export function runSummaryText(result: { runDir: string; configurations: Array<{ id: string; label: string }>; repetitions: RepRow[]; summaries: SummaryRow[] }): string {
+  let latency: Record<string, Record<string, HistogramSummary>> = {};
+  try {
+    latency = JSON.parse(fs.readFileSync(path.join(result.runDir, "latency.json"), "utf8")).configurations ?? {};
+  } catch {
+    latency = {}; // nothing completed: no latency.json
+  }
+  return result.configurations
+    .map((c) =>
+      configurationSummary({
+        configId: c.id,
+        label: c.label,
+        rows: result.repetitions.filter((r) => r.configId === c.id),
+        summary: result.summaries.filter((s) => s.configId === c.id),
+        latency: latency[c.id],
+      }),
+    )
+    .join("\n\n");
 }

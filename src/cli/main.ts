@@ -6,6 +6,7 @@ import { setupCommand } from "./setup";
 import { runCommand } from "./run";
 import { profileCommand } from "./profile";
 import { viewCommand } from "./view";
+import { reportCommand } from "./report";
 
 export function buildProgram(): Command {
   const program = new Command("perflab")
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(kafkaCommand());
   program.addCommand(runCommand());
   program.addCommand(profileCommand());
+  program.addCommand(reportCommand());
   program.addCommand(viewCommand());
   program.addCommand(demoCommand());
   program.addCommand(setupCommand());

@@ -1,8 +1,7 @@
-import fs from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { runExperiment, type RunResult } from "../experiment";
-import { configurationSummary } from "../analysis/summary-text";
+import { runSummaryText } from "../analysis/summary-text";
 import { onInterrupt } from "./interrupt";
 import { progressLine } from "./output";
 
@@ -24,29 +23,6 @@ function roleList(value: string): string[] {
   const bad = roles.filter((r) => r !== "producer" && r !== "consumer");
   if (bad.length || roles.length === 0) throw new InvalidArgumentError(`roles are producer and/or consumer (got "${value}")`);
   return roles;
-}
-
-/** Summary of every configuration, as `perflab run` prints it at the end. */
-export function runSummaryText(result: RunResult): string {
-  const latency = readJson(path.join(result.runDir, "latency.json"))?.configurations ?? {};
-  const parts = result.configurations.map((c) =>
-    configurationSummary({
-      configId: c.id,
-      label: c.label,
-      rows: result.repetitions.filter((r) => r.configId === c.id),
-      summary: result.summaries.filter((s) => s.configId === c.id),
-      latency: latency[c.id],
-    }),
-  );
-  return parts.join("\n\n");
-}
-
-function readJson(file: string): Record<string, any> | null {
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch {
-    return null; // no latency.json when nothing completed
-  }
 }
 
 export function runCommand(): Command {

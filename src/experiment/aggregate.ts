@@ -272,17 +272,21 @@ export function summarizePooled(pooled: Record<LatencyName, string>): Record<Lat
   return out;
 }
 
-/** Long-format time series of one repetition: one row per role and second, counters and gauges as columns. */
+/**
+ * Long-format time series of one repetition: one row per role and bucket; `t` is the bucket's start in
+ * seconds since the repetition started; counters become rates per second, gauges stay as sampled.
+ */
 export function seriesRows(configId: string, rep: number, results: RoleRepResult[]): Array<Record<string, string | number | null>> {
   const rows: Array<Record<string, string | number | null>> = [];
   for (const r of results) {
     const parts: SeriesData[] = [...r.producers.map((p) => p.series), ...r.consumers.map((c) => c.series), r.process.series];
-    const seconds = Math.max(0, ...parts.map((p) => p.seconds));
-    for (let s = 0; s < seconds; s++) {
-      const row: Record<string, string | number | null> = { configId, rep, roleId: r.roleId, kind: r.kind, second: s };
+    const interval = parts[0]?.intervalMs ?? 1000;
+    const buckets = Math.max(0, ...parts.map((p) => p.buckets));
+    for (let b = 0; b < buckets; b++) {
+      const row: Record<string, string | number | null> = { configId, rep, roleId: r.roleId, kind: r.kind, t: +((b * interval) / 1000).toFixed(3) };
       for (const part of parts) {
-        for (const [k, v] of Object.entries(part.counters)) row[k] = ((row[k] as number | undefined) ?? 0) + (v[s] ?? 0);
-        for (const [k, v] of Object.entries(part.gauges)) row[k] = v[s] ?? (row[k] as number | null | undefined) ?? null;
+        for (const [k, v] of Object.entries(part.counters)) row[k] = ((row[k] as number | undefined) ?? 0) + ((v[b] ?? 0) * 1000) / part.intervalMs;
+        for (const [k, v] of Object.entries(part.gauges)) row[k] = v[b] ?? (row[k] as number | null | undefined) ?? null;
       }
       rows.push(row);
     }

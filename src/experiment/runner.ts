@@ -27,6 +27,7 @@ import { createProgressReporter, type ProgressOption, type ProgressReporter } fr
 import { runRepetition, type RepPlan } from "./repetition";
 import { RoleFailure, RoleSet } from "./role-set";
 import { checkFlamegraph, zeroXLauncher } from "../profiling/zerox";
+import { writeRunReport } from "../report/run-report";
 import { ResultsStore, type Manifest, type RunState } from "./store";
 import { applyQuick, applySets, loadSpec, validateSpec, type Configuration, type ValidatedSpec } from "./validate";
 import type { SpecInput } from "./spec";
@@ -47,6 +48,8 @@ export interface RunOptions {
   progress?: ProgressOption;
   /** Aborting stops every role, keeps what was measured and marks the run "interrupted". */
   signal?: AbortSignal;
+  /** Give up after this long (ms): the run ends "interrupted" with what it measured (notebook cells use it). */
+  timeoutMs?: number;
   /** Embedded cluster state folder (default: the workspace's). */
   stateDir?: string;
   /** Leave an embedded cluster this run started running afterwards (default: yes in notebooks, no on the CLI). */
@@ -127,6 +130,14 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
+  let timedOut = false;
+  const timer = opts.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        progress.log(`the run took longer than ${(opts.timeoutMs! / 1000).toFixed(0)} s: stopping it, keeping what was measured`);
+        abort.abort();
+      }, opts.timeoutMs)
+    : null;
   let state: RunState = "completed";
   let runError: string | null = null;
   try {
@@ -159,7 +170,10 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
         break;
       }
     }
-    if (abort.signal.aborted) state = "interrupted";
+    if (abort.signal.aborted) {
+      state = "interrupted";
+      if (timedOut) runError = `timed out after ${(opts.timeoutMs! / 1000).toFixed(0)} s`;
+    }
     else if (state === "completed" && store.repRows.some((r) => r.state === "errored")) {
       const failed = store.repRows.filter((r) => r.state === "errored");
       runError = `${failed.length} repetition(s) failed; first: ${failed[0]!.configId} rep ${failed[0]!.rep}: ${failed[0]!.error}`;
@@ -169,13 +183,24 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
     state = abort.signal.aborted ? "interrupted" : "errored";
     runError = errorMessage(err);
   } finally {
+    if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onAbort);
     progress.done();
     await control.close();
     store.setState(state, runError);
+    writeReportSafely(runDir, progress);
     if (kafka.startedHere && !(opts.keepKafka ?? false)) await stopEmbeddedKafka({ stateDir: opts.stateDir });
   }
   return { runId, runDir, state, error: runError, warnings, configurations, repetitions: store.repRows, summaries: store.summaries() };
+}
+
+/** The run's report.html; a report that cannot be built is a warning, never a failed run. */
+function writeReportSafely(runDir: string, progress: ProgressReporter): void {
+  try {
+    writeRunReport(runDir);
+  } catch (err) {
+    progress.log(`warning: report.html could not be written: ${errorMessage(err)}`);
+  }
 }
 
 function validateInput(spec: string | SpecInput | ValidatedSpec, opts: RunOptions): ValidatedSpec {
@@ -430,6 +455,7 @@ function buildRoleConfigs(c: Configuration, runId: string, runDir: string, socke
     workload,
     recordRaw: s.record.rawSamples,
     workDir: path.join(runDir, "work", c.id, `${kind}-${index}`),
+    seriesIntervalMs: s.record.intervalMs,
     kafkajsLogFile: path.join(runDir, "logs", `${c.id}-${kind}-${index}.kafkajs.log`),
   });
   const producers: RoleConfig[] = Array.from({ length: s.producers.count }, (_, i) => ({

@@ -180,7 +180,14 @@ export const SpecSchema = z
     profile: ProfileSchema.default({}),
     faults: z.array(FaultSchema).default([]),
     timeouts: TimeoutsSchema.default({}),
-    record: z.object({ rawSamples: z.boolean().default(false) }).strict().default({}),
+    record: z
+      .object({
+        rawSamples: z.boolean().default(false),
+        /** Length of a time-series bucket (ms): counters are reported per second, sampled at this pace. */
+        intervalMs: int().min(50, "must be at least 50 ms").max(60_000).default(250),
+      })
+      .strict()
+      .default({}),
     /** What `--quick` shrinks to (defaults: 2000 messages, 3 s, 3 repetitions, no warm-up). */
     quick: QuickSchema.optional(),
   })
@@ -195,6 +202,7 @@ export type ProfileSpec = z.output<typeof ProfileSchema>;
 
 /** Matrix keys the runner knows how to vary (scalar fields of the spec). */
 export const MATRIX_KEYS: readonly string[] = [
+  "topic.name",
   "topic.partitions",
   "topic.replicationFactor",
   "topic.minInsyncReplicas",

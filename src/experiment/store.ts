@@ -119,7 +119,7 @@ export class ResultsStore {
     const file = this.file("timeseries.csv");
     const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
     if (!this.seriesHeader) {
-      this.seriesHeader = ["configId", "rep", "roleId", "kind", "second", ...SERIES_COLUMNS];
+      this.seriesHeader = ["configId", "rep", "roleId", "kind", "t", ...SERIES_COLUMNS];
     }
     const extra = keys.filter((k) => !this.seriesHeader!.includes(k));
     if (extra.length) {

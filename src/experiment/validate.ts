@@ -124,7 +124,7 @@ export function validateSpec(raw: unknown, opts: { baseDir?: string; file?: stri
     if (!MATRIX_KEYS.includes(key)) issues.push({ path: `matrix.${key}`, message: `cannot be varied (known keys: ${MATRIX_KEYS.join(", ")})` });
   }
   for (const [variant, params] of Object.entries(spec.variants)) {
-    if (!/^[A-Za-z0-9._-]+$/.test(variant)) issues.push({ path: `variants.${variant}`, message: 'names may contain only letters, digits, ".", "_" and "-"' });
+    if (!/^[^\n\r]{1,60}$/.test(variant)) issues.push({ path: `variants.${variant}`, message: "names are 1 to 60 characters on one line" });
     for (const key of Object.keys(params)) {
       if (!MATRIX_KEYS.includes(key)) issues.push({ path: `variants.${variant}.${key}`, message: `cannot be varied (known keys: ${MATRIX_KEYS.join(", ")})` });
       if (key in spec.matrix) issues.push({ path: `variants.${variant}.${key}`, message: "is also a matrix key: vary it in one place" });

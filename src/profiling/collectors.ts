@@ -18,7 +18,9 @@ export class Collectors {
   private readonly errors: string[] = [];
   private readonly files: Record<string, string> = {};
   private gcObserver: PerformanceObserver | null = null;
-  private readonly gc: Array<{ startMs: number; durationMs: number; kind: string }> = [];
+  /** GC pauses, ms after the collectors started (≈ the repetition's start). */
+  private readonly gc: Array<{ atMs: number; durationMs: number; kind: string }> = [];
+  private startPerf = 0;
 
   private constructor(
     private readonly session: Session,
@@ -33,6 +35,7 @@ export class Collectors {
 
   async start(): Promise<void> {
     const s = this.session;
+    this.startPerf = performance.now();
     fs.mkdirSync(path.dirname(this.req.outputBase), { recursive: true });
     if (this.req.cpu || this.req.calls) await s.post("Profiler.enable");
     if (this.req.calls) {
@@ -56,7 +59,7 @@ export class Collectors {
       } as { samplingInterval: number });
       this.gcObserver = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) {
-          this.gc.push({ startMs: e.startTime, durationMs: e.duration, kind: gcKind((e as unknown as { detail?: { kind?: number } }).detail?.kind) });
+          this.gc.push({ atMs: e.startTime - this.startPerf, durationMs: e.duration, kind: gcKind((e as unknown as { detail?: { kind?: number } }).detail?.kind) });
         }
       });
       this.gcObserver.observe({ entryTypes: ["gc"] });
@@ -93,7 +96,7 @@ export class Collectors {
       await this.attempt("heap", async () => {
         const { profile } = await s.post("HeapProfiler.stopSampling");
         this.write("heapprofile", `${base}.heapprofile`, JSON.stringify(profile));
-        this.write("gc", `${base}.gc.json`, JSON.stringify({ timeOrigin: performance.timeOrigin, pauses: this.gc }));
+        this.write("gc", `${base}.gc.json`, JSON.stringify({ note: "GC pauses; atMs from the start of the measured window", pauses: this.gc }));
         const visit = (n: { callFrame: (typeof frames)[number]; children: unknown[] }) => {
           frames.push(n.callFrame);
           for (const c of n.children) visit(c as typeof n);

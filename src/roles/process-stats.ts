@@ -3,8 +3,8 @@ import { SeriesRecorder } from "../metrics";
 import type { ProcessStats } from "./role-config";
 
 /**
- * Process-level gauges of a role, sampled once a second: RSS, heap used, event-loop delay. Cheap enough
- * to stay on in every run (one timer per second and Node's built-in event-loop delay histogram).
+ * Process-level gauges of a role, sampled once per series bucket: RSS, heap used, event-loop delay. Cheap
+ * enough to stay on in every run (one timer and Node's built-in event-loop delay histogram).
  */
 export class ProcessSampler {
   private readonly eld: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
@@ -15,8 +15,11 @@ export class ProcessSampler {
   private maxHeap = 0;
   private lastEldMax = 0;
 
-  constructor(originMs: number) {
-    this.series = new SeriesRecorder(originMs);
+  constructor(
+    originMs: number,
+    private readonly intervalMs: number,
+  ) {
+    this.series = new SeriesRecorder(originMs, intervalMs);
   }
 
   start(originMs: number): void {
@@ -27,7 +30,7 @@ export class ProcessSampler {
     this.eld.reset();
     this.eld.enable();
     this.sample();
-    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
     this.timer.unref();
   }
 

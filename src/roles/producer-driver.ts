@@ -53,6 +53,7 @@ export class ProducerDriver implements RoleDriver {
       await this.producer.connect();
     }
     this.producer.resetMetrics(ctx.originMs);
+    await this.producer.prepareTopic(ctx.topic); // partition count known before the clock starts
     return {};
   }
 

@@ -17,6 +17,8 @@ export interface RoleConfig {
   producer: ProducerRoleSettings | null;
   consumer: ConsumerRoleSettings | null;
   recordRaw: boolean;
+  /** Time-series bucket length, ms. */
+  seriesIntervalMs: number;
   /** Scratch folder of this role (created by the runner). */
   workDir: string;
   /** kafkajs log lines of this role. */

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     await control.close();
     process.exit(2);
   }
-  const sampler = new ProcessSampler(monoMs());
+  const sampler = new ProcessSampler(monoMs(), config.seriesIntervalMs);
   let state: RepState | null = null;
   let nextProducerIndex = config.index * 16;
 
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
           producerIndexBase: config.index * 16,
           recordRaw: config.recordRaw,
           workDir: config.workDir,
+          seriesIntervalMs: config.seriesIntervalMs,
           register: (entry) => registered.push(entry),
           allocateProducerIndex: () => nextProducerIndex++,
           log: (line) => process.stderr.write(`[${config.roleId}] ${line}\n`),

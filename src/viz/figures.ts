@@ -36,7 +36,7 @@ function faultShapes(faults: FaultMarker[]): { shapes: unknown[]; annotations: u
 
 export interface SeriesLine {
   name: string;
-  /** Seconds from the start of the repetition. */
+  /** Bucket starts, seconds from the start of the repetition. */
   seconds: number[];
   values: Array<number | null>;
 }

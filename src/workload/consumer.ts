@@ -103,7 +103,7 @@ export class InstrumentedConsumer {
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: false,
     });
-    this.metrics = new ConsumerMetrics(ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false);
+    this.metrics = new ConsumerMetrics(ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false, ctx?.seriesIntervalMs);
     this.listen();
     if (opts.reportToRole !== false) ctx?.register({ kind: "consumer", snapshot: () => this.metrics.snapshot(), destroy: () => this.metrics.destroy(), waitForAssignment: (ms: number) => this.waitForAssignment(ms) });
   }
@@ -122,7 +122,7 @@ export class InstrumentedConsumer {
       this.metrics.rebalances++;
       this.events.emit(Events.CONSUMER_REBALANCING, {});
     });
-    c.on(c.events.START_BATCH_PROCESS, (e) => this.metrics.onLag(e.payload.topic, e.payload.partition, Number(e.payload.offsetLag)));
+    c.on(c.events.START_BATCH_PROCESS, (e) => this.metrics.onBatch(this.positionKey(e.payload.topic, e.payload.partition), Number(e.payload.highWatermark), Number(e.payload.firstOffset)));
     c.on(c.events.COMMIT_OFFSETS, () => {
       if (this.opts.commit === "auto") this.metrics.commits++;
     });
@@ -159,7 +159,6 @@ export class InstrumentedConsumer {
             await this.process(batch.topic, batch.partition, message);
             resolveOffset(message.offset);
           }
-          this.metrics.onLag(batch.topic, batch.partition, Number(batch.offsetLag()));
           await heartbeat();
         },
       });

@@ -1,6 +1,6 @@
 // Imported from their files, not the metrics index: compiled re-exports are getters, called per access.
 import { BitSet, CountArray } from "../metrics/idset";
-import { SeriesRecorder, TotalsSeries, type SeriesData } from "../metrics/series";
+import { DEFAULT_INTERVAL_MS, SeriesRecorder, TotalsSeries, type SeriesData } from "../metrics/series";
 import { createHistogram, destroyHistogram, encodeHistogram, recordUs, type Histogram } from "../metrics/histogram";
 import { monoMs } from "../metrics/clock";
 
@@ -35,8 +35,8 @@ export class ProducerMetrics {
 
   private readonly totals: TotalsSeries;
 
-  constructor(readonly producerIndex: number, originMs: number = monoMs(), recordRaw = false) {
-    this.series = new SeriesRecorder(originMs);
+  constructor(readonly producerIndex: number, originMs: number = monoMs(), recordRaw = false, intervalMs = DEFAULT_INTERVAL_MS) {
+    this.series = new SeriesRecorder(originMs, intervalMs);
     this.totals = new TotalsSeries(this.series, ["sent", "bytesSent"]);
     this.raw = recordRaw ? { sendLatencyUs: [] } : null;
   }
@@ -47,7 +47,7 @@ export class ProducerMetrics {
 
   /** Empty metrics for a new window that keep counting ids where these stopped (ids stay unique). */
   fresh(originMs: number): ProducerMetrics {
-    const m = new ProducerMetrics(this.producerIndex, originMs, this.raw !== null);
+    const m = new ProducerMetrics(this.producerIndex, originMs, this.raw !== null, this.series.intervalMs);
     m.seq = this.seq;
     m.seqBase = this.seq;
     return m;
@@ -153,7 +153,7 @@ export class ConsumerMetrics {
   rebalances = 0;
   maxRequestQueueSize = 0;
   readonly groupJoinMs: number[] = [];
-  readonly lag = new Map<string, number>();
+  readonly highWatermarks = new Map<string, number>();
   /** Next offset to process per "topic:partition" (last processed + 1). */
   readonly positions = new Map<string, number>();
   /** monoMs() of the first receipt and of the end of the last processing. */
@@ -164,9 +164,9 @@ export class ConsumerMetrics {
 
   private readonly totals: TotalsSeries;
 
-  constructor(originMs: number = monoMs(), recordRaw = false) {
-    this.series = new SeriesRecorder(originMs);
-    this.totals = new TotalsSeries(this.series, ["consumed", "bytesConsumed"]);
+  constructor(originMs: number = monoMs(), recordRaw = false, intervalMs = DEFAULT_INTERVAL_MS) {
+    this.series = new SeriesRecorder(originMs, intervalMs);
+    this.totals = new TotalsSeries(this.series, ["consumed", "bytesConsumed"], (ms) => this.sampleLag(ms));
     this.raw = recordRaw ? { e2eLatencyUs: [] } : null;
   }
 
@@ -207,11 +207,20 @@ export class ConsumerMetrics {
     this.series.add("processingErrors", 1);
   }
 
-  onLag(topic: string, partition: number, lag: number): void {
-    this.lag.set(`${topic}:${partition}`, lag);
+  /**
+   * A fetched batch: remember the partition's high watermark (and where it starts, until something is
+   * processed). Lag is sampled once a second as Σ (high watermark − next offset to process): messages
+   * fetched but not yet processed count as lag, unlike kafkajs's own offsetLag.
+   */
+  onBatch(positionKey: string, highWatermark: number, firstOffset: number): void {
+    this.highWatermarks.set(positionKey, highWatermark);
+    if (!this.positions.has(positionKey)) this.positions.set(positionKey, firstOffset);
+  }
+
+  sampleLag(ms: number = monoMs()): void {
     let total = 0;
-    for (const v of this.lag.values()) total += v;
-    this.series.gauge("lag", total, "max");
+    for (const [k, hw] of this.highWatermarks) total += Math.max(0, hw - (this.positions.get(k) ?? hw));
+    this.series.gauge("lag", total, "max", ms);
   }
 
   onRequest(durationMs: number, queueSize?: number): void {
@@ -231,7 +240,9 @@ export class ConsumerMetrics {
   }
 
   snapshot(): ConsumerSnapshot {
-    this.totals.roll(monoMs(), [this.consumed, this.bytesConsumed]);
+    const now = monoMs();
+    this.totals.roll(now, [this.consumed, this.bytesConsumed]);
+    this.sampleLag(now);
     return {
       kind: "consumer",
       counters: {

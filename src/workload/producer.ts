@@ -1,4 +1,4 @@
-import { CompressionTypes, Kafka, Partitioners, type Message, type Producer } from "kafkajs";
+import { CompressionTypes, Kafka, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
 import { InputError, PerfLabError } from "../errors";
 import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
 import { defaultKafkajsLog, fileLogCreator } from "../kafka/logging";
@@ -60,15 +60,31 @@ interface Pending {
 }
 
 interface Accumulator {
+  topic: string;
+  partition: number;
   pending: Pending[];
   bytes: number;
   timer: NodeJS.Timeout | NodeJS.Immediate | null;
 }
 
+interface Queued {
+  message: OutgoingMessage;
+  opts: { topic?: string; intendedMs?: number };
+  resolve: Pending["resolve"];
+  reject: Pending["reject"];
+}
+
 /**
- * A kafkajs producer with the batching kafkajs lacks (batch size / linger, like the Java client's
- * batch.size and linger.ms), message ids and high-resolution send timestamps in headers, and per-message
- * send→ack latency, per-batch latency and — with a target rate — coordinated-omission-corrected latency.
+ * A kafkajs producer with the batching kafkajs lacks (batch size / linger per partition, like the Java
+ * client's batch.size and linger.ms), message ids and high-resolution send timestamps in headers, and
+ * per-message send→ack latency, per-batch latency and — with a target rate — coordinated-omission-corrected
+ * latency.
+ *
+ * Every `sendBatch` carries one partition. Besides matching the Java client's per-partition batches, this
+ * avoids a kafkajs 2.2.4 bug that loses acknowledged messages: a sendBatch spanning several brokers keeps
+ * the responses of the brokers that succeeded across retries, so after a leader moves to one of them the
+ * retry sends nothing for the moved partition and still resolves (kafkajs#1303, kafkajs PR #1798).
+ * Measured with notebook 8's broker kill: hundreds of "acked" messages missing with acks=-1 before, none after.
  */
 export class InstrumentedProducer {
   private _metrics: ProducerMetrics;
@@ -77,6 +93,12 @@ export class InstrumentedProducer {
   private readonly producer: Producer;
   private readonly topic: string | undefined;
   private readonly accumulators = new Map<string, Accumulator>();
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly metadataWaiting = new Map<string, Queued[]>();
+  /** Keyless messages stick to one partition until its batch is sent (the Java client's sticky partitioner). */
+  private readonly sticky = new Map<string, number>();
+  private readonly keyed = Partitioners.DefaultPartitioner();
+  private readonly admin: Admin;
   private outstanding = 0;
   private inFlight = new Set<Promise<void>>();
   private capacityWaiters: Array<() => void> = [];
@@ -105,6 +127,7 @@ export class InstrumentedProducer {
     const kafka =
       opts.kafka ??
       new Kafka(kafkaClientConfig(connection!, opts.clientId ?? ctx?.roleId ?? "perflab-producer", { logCreator: fileLogCreator(opts.logFile ?? defaultKafkajsLog()) }));
+    this.admin = kafka.admin();
     this.producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent,
@@ -114,7 +137,7 @@ export class InstrumentedProducer {
     this.topic = opts.topic ?? ctx?.topic;
     this.carrier = opts.idCarrier ?? "header";
     const producerIndex = opts.producerIndex ?? ctx?.allocateProducerIndex() ?? 0;
-    this._metrics = new ProducerMetrics(producerIndex, ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false);
+    this._metrics = new ProducerMetrics(producerIndex, ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false, ctx?.seriesIntervalMs);
     this.producer.on(this.producer.events.REQUEST, (e) => {
       if (e.payload.apiName === "Produce") this.metrics.onRequest(e.payload.duration);
     });
@@ -139,7 +162,20 @@ export class InstrumentedProducer {
   async connect(): Promise<void> {
     if (this.connected) return;
     await this.producer.connect();
+    await this.admin.connect();
     this.connected = true;
+    if (this.topic) await this.prepareTopic(this.topic);
+  }
+
+  /** Load a topic's partition count before sending to it (messages sent earlier wait for it). */
+  async prepareTopic(topic: string): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known !== undefined) return known;
+    const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const n = md.topics[0]?.partitions.length ?? 0;
+    if (n === 0) throw new PerfLabError("UNKNOWN_TOPIC", `topic ${topic} has no partitions (does it exist?)`);
+    this.partitionCounts.set(topic, n);
+    return n;
   }
 
   /** Messages accumulated or in flight, not yet acknowledged. */
@@ -176,6 +212,9 @@ export class InstrumentedProducer {
       if (reject) return reject(err);
       throw err;
     }
+    const partitions = this.partitionCounts.get(topic);
+    if (partitions === undefined) return this.waitForMetadata(topic, { message, opts, resolve, reject });
+    const partition = this.partitionFor(topic, partitions, message);
     const sendMs = monoMs();
     const m = this._metrics;
     const seq = m.nextSeq();
@@ -190,10 +229,11 @@ export class InstrumentedProducer {
     const bytes = byteLength(message.key) + byteLength(message.value);
     m.onSend(bytes, sendMs);
     this.outstanding++;
-    let acc = this.accumulators.get(topic);
-    if (!acc) this.accumulators.set(topic, (acc = { pending: [], bytes: 0, timer: null }));
+    const key = `${topic}\u0000${partition}`;
+    let acc = this.accumulators.get(key);
+    if (!acc) this.accumulators.set(key, (acc = { topic, partition, pending: [], bytes: 0, timer: null }));
     acc.pending.push({
-      message: { key: message.key ?? null, value, headers, partition: message.partition },
+      message: { key: message.key ?? null, value, headers, partition },
       seq,
       sendMs,
       intendedMs: opts.intendedMs ?? null,
@@ -202,15 +242,49 @@ export class InstrumentedProducer {
     });
     acc.bytes += bytes;
     if (acc.pending.length >= this.options.batchSize || acc.bytes >= this.options.batchBytes) {
-      this.sendAccumulated(topic);
+      this.sendAccumulated(acc);
     } else if (acc.timer === null) {
-      acc.timer = this.options.lingerMs > 0 ? setTimeout(() => this.sendAccumulated(topic), this.options.lingerMs) : setImmediate(() => this.sendAccumulated(topic));
+      const a = acc;
+      a.timer = this.options.lingerMs > 0 ? setTimeout(() => this.sendAccumulated(a), this.options.lingerMs) : setImmediate(() => this.sendAccumulated(a));
     }
+  }
+
+  /** The partition of a message: its own, the key's (Java-compatible murmur2), else the sticky one. */
+  private partitionFor(topic: string, partitions: number, message: OutgoingMessage): number {
+    if (message.partition !== undefined && message.partition !== null) return message.partition;
+    if (message.key !== undefined && message.key !== null) {
+      return this.keyed({ topic, partitionMetadata: PARTITION_METADATA(partitions), message: { key: message.key, value: null } });
+    }
+    let p = this.sticky.get(topic);
+    if (p === undefined) this.sticky.set(topic, (p = Math.floor(Math.random() * partitions)));
+    return p;
+  }
+
+  private waitForMetadata(topic: string, q: Queued): void {
+    let waiting = this.metadataWaiting.get(topic);
+    if (waiting) return void waiting.push(q);
+    this.metadataWaiting.set(topic, (waiting = [q]));
+    this.outstanding++; // counts as buffered until the metadata is there
+    this.prepareTopic(topic).then(
+      () => {
+        this.metadataWaiting.delete(topic);
+        this.outstanding--;
+        for (const w of waiting!) this.queue(w.message, w.opts, w.resolve, w.reject);
+      },
+      (err) => {
+        this.metadataWaiting.delete(topic);
+        this.outstanding--;
+        this._metrics.onFailure(waiting!.length, err);
+        for (const w of waiting!) w.reject?.(err);
+        this.releaseCapacity();
+      },
+    );
   }
 
   /** Send everything accumulated now and wait until every message sent so far is acknowledged or failed. */
   async flush(): Promise<void> {
-    for (const topic of this.accumulators.keys()) this.sendAccumulated(topic);
+    while (this.metadataWaiting.size > 0) await new Promise((r) => setTimeout(r, 5));
+    for (const acc of this.accumulators.values()) this.sendAccumulated(acc);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -219,14 +293,15 @@ export class InstrumentedProducer {
     try {
       await this.flush();
     } finally {
-      if (this.connected) await this.producer.disconnect();
+      if (this.connected) {
+        await this.producer.disconnect();
+        await this.admin.disconnect();
+      }
       this.connected = false;
     }
   }
 
-  private sendAccumulated(topic: string): void {
-    const acc = this.accumulators.get(topic);
-    if (!acc) return;
+  private sendAccumulated(acc: Accumulator): void {
     if (acc.timer !== null) {
       clearTimeout(acc.timer as NodeJS.Timeout);
       clearImmediate(acc.timer as NodeJS.Immediate);
@@ -236,7 +311,10 @@ export class InstrumentedProducer {
     const batch = acc.pending;
     acc.pending = [];
     acc.bytes = 0;
-    const p = this.sendBatch(topic, batch);
+    // A full batch moves keyless messages on to another partition (sticky partitioning).
+    const n = this.partitionCounts.get(acc.topic) ?? 1;
+    if (this.sticky.get(acc.topic) === acc.partition && n > 1) this.sticky.set(acc.topic, (acc.partition + 1 + Math.floor(Math.random() * (n - 1))) % n);
+    const p = this.sendBatch(acc.topic, batch);
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
@@ -266,13 +344,25 @@ export class InstrumentedProducer {
       for (const b of batch) if (b.reject) b.reject(err);
     } finally {
       this.outstanding -= batch.length;
-      if (this.outstanding < this.options.maxBufferedMessages) {
-        const waiters = this.capacityWaiters;
-        this.capacityWaiters = [];
-        for (const w of waiters) w();
-      }
+      this.releaseCapacity();
     }
   }
+
+  private releaseCapacity(): void {
+    if (this.outstanding < this.options.maxBufferedMessages) {
+      const waiters = this.capacityWaiters;
+      this.capacityWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}
+
+const metadataCache = new Map<number, PartitionMetadata[]>();
+/** Partition metadata as kafkajs's partitioner wants it; only the count matters for keyed messages. */
+function PARTITION_METADATA(n: number): PartitionMetadata[] {
+  let m = metadataCache.get(n);
+  if (!m) metadataCache.set(n, (m = Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }))));
+  return m;
 }
 
 function byteLength(v: string | Buffer | null | undefined): number {

@@ -1,0 +1,65 @@
+/**
+ * DataFrame views (danfojs) of a run, for exploring in notebooks. danfojs stays behind this module: its
+ * maintenance is uncertain, so the lab computes with its own tested statistics and only hands frames out.
+ * Loaded lazily (it pulls in TensorFlow.js, ~1 s), so code that never asks for a frame never pays for it.
+ */
+import type { DataFrame } from "danfojs-node";
+import { loadRun, type RunData } from "./run-data";
+import type { FunctionRow } from "../profiling/table";
+
+type Danfo = typeof import("danfojs-node");
+let danfo: Danfo | null = null;
+
+export function danfojs(): Danfo {
+  // tfjs prints a banner suggesting tfjs-node (which we alias away, see README): keep it quiet.
+  if (!danfo) {
+    const warn = console.warn;
+    const log = console.log;
+    console.warn = console.log = () => undefined;
+    try {
+      danfo = require("danfojs-node") as Danfo;
+    } finally {
+      console.warn = warn;
+      console.log = log;
+    }
+  }
+  return danfo;
+}
+
+/** Rows of plain objects → a DataFrame (columns in first-seen order; nested values as JSON text). */
+export function toDataFrame(rows: Array<Record<string, unknown>>): DataFrame {
+  const d = danfojs();
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const data = Object.fromEntries(
+    cols.map((c) => [c, rows.map((r) => {
+      const v = r[c];
+      return v === undefined ? null : v !== null && typeof v === "object" ? JSON.stringify(v) : v;
+    })]),
+  );
+  return new d.DataFrame(data);
+}
+
+export interface RunFrames {
+  summary: DataFrame;
+  repetitions: DataFrame;
+  accounting: DataFrame;
+  timeseries: DataFrame;
+  run: RunData;
+}
+
+/** A run directory as DataFrames: summary (per configuration and metric), repetitions, accounting, time series. */
+export function runFrames(runDirOrData: string | RunData): RunFrames {
+  const run = typeof runDirOrData === "string" ? loadRun(runDirOrData) : runDirOrData;
+  return {
+    summary: toDataFrame(run.summary as unknown as Array<Record<string, unknown>>),
+    repetitions: toDataFrame(run.repetitions as unknown as Array<Record<string, unknown>>),
+    accounting: toDataFrame(run.accounting),
+    timeseries: toDataFrame(run.timeseries),
+    run,
+  };
+}
+
+/** A function table as a DataFrame (hot lines dropped). */
+export function functionFrame(rows: FunctionRow[]): DataFrame {
+  return toDataFrame(rows.map(({ hotLines: _h, url: _u, ...r }) => r));
+}
