@@ -1,48 +1,71 @@
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
+import type { Browser } from "playwright-core";
 import { repoRoot, collect } from "./helpers/cli";
 import { tempDir, testKafka } from "./helpers/kafka";
+import { launchBrowser, watchPage } from "./helpers/browser";
 
 // Every notebook in notebooks/ runs headlessly through the real tslab kernel (nbclient), in quick mode,
-// against the embedded Kafka; any cell error fails the test.
+// against the embedded Kafka; any cell error fails the test. Its exported HTML must then open offline in
+// headless Chromium with every plot drawn and no console error.
 const notebooksDir = path.join(repoRoot, "notebooks");
 const python = path.join(repoRoot, ".venv", "bin", "python");
 const notebooks = fs.readdirSync(notebooksDir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+const workspace = tempDir("perflab-nb-ws-");
+let browser: Browser | null = null;
+after(async () => {
+  await browser?.close();
+});
 
-export interface ExecutedNotebook {
+interface Executed {
   outputs: string;
-  html: string;
+  htmlFile: string;
 }
 
-async function execute(name: string): Promise<ExecutedNotebook> {
+async function execute(name: string): Promise<Executed> {
   const { stateDir } = await testKafka();
   const out = tempDir("perflab-nb-");
-  const child = spawn(python, [path.join(repoRoot, "scripts", "execute_notebooks.py"), path.join(notebooksDir, name), "--html-dir", out, "--save-executed", out, "--cell-timeout", "300"], {
+  const child = spawn(python, [path.join(repoRoot, "scripts", "execute_notebooks.py"), path.join(notebooksDir, name), "--html-dir", out, "--save-executed", out, "--cell-timeout", "400"], {
     cwd: repoRoot,
-    env: { ...process.env, PERFLAB_STATE_DIR: stateDir, PERFLAB_NOTEBOOK_MODE: "quick" },
+    env: { ...process.env, PERFLAB_STATE_DIR: stateDir, PERFLAB_WORKSPACE: workspace, PERFLAB_NOTEBOOK_MODE: "quick" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const r = await collect(child, 600_000);
-  assert.equal(r.code, 0, `notebook ${name} failed:\n${r.stderr}`);
+  const r = await collect(child, 900_000);
+  assert.equal(r.code, 0, `notebook ${name} failed:\n${r.stderr.slice(-4000)}`);
   const nb = JSON.parse(fs.readFileSync(path.join(out, name), "utf8"));
-  const outputs = nb.cells
-    .filter((c: { cell_type: string }) => c.cell_type === "code")
-    .flatMap((c: { outputs: Array<{ text?: string | string[]; data?: Record<string, string | string[]> }> }) => c.outputs)
-    .map((o: { text?: string | string[]; data?: Record<string, string | string[]> }) => [o.text, ...Object.values(o.data ?? {})].flat().join(""))
-    .join("\n");
-  for (const c of nb.cells) if (c.cell_type === "code") assert.ok(!c.outputs.some((o: { output_type: string }) => o.output_type === "error"), `error output in ${name}`);
-  return { outputs, html: fs.readFileSync(path.join(out, name.replace(/\.ipynb$/, ".html")), "utf8") };
+  type Output = { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> };
+  const outs: Output[] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").flatMap((c: { outputs: Output[] }) => c.outputs);
+  assert.ok(!outs.some((o) => o.output_type === "error"), `error output in ${name}`);
+  const outputs = outs.map((o) => [o.text, ...Object.values(o.data ?? {})].flat().join("")).join("\n");
+  return { outputs, htmlFile: path.join(out, name.replace(/\.ipynb$/, ".html")) };
 }
 
-test("notebooks/ holds the numbered notebooks, committed without outputs", () => {
-  assert.ok(notebooks.length >= 1);
+/** Open the exported HTML offline: plots drawn, no console error, no request leaving the machine. */
+async function checkHtml(file: string, minFigures: number): Promise<void> {
+  browser ??= await launchBrowser();
+  const page = await browser.newPage();
+  const watch = watchPage(page);
+  await page.goto(`file://${file}`);
+  if (minFigures > 0) {
+    await page.waitForFunction((n) => document.querySelectorAll(".plab-figure .main-svg").length >= n, minFigures, { timeout: 60_000 });
+  }
+  const figures = await page.evaluate(() => ({ divs: document.querySelectorAll(".plab-figure").length, drawn: document.querySelectorAll(".plab-figure .main-svg").length }));
+  assert.ok(figures.divs >= minFigures, `${path.basename(file)}: ${figures.divs} figures, expected ≥ ${minFigures}`);
+  assert.deepEqual(watch.externalRequests, [], "opens offline");
+  assert.deepEqual(watch.consoleErrors, [], "no console errors");
+  await page.close();
+}
+
+test("notebooks/ holds the numbered notebooks 00–09, committed without outputs", () => {
+  assert.deepEqual(notebooks.map((n) => n.slice(0, 2)), ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]);
   for (const name of notebooks) {
     const nb = JSON.parse(fs.readFileSync(path.join(notebooksDir, name), "utf8"));
     assert.equal(nb.metadata.kernelspec.name, "tslab", `${name} uses the tslab kernel`);
     for (const c of nb.cells) if (c.cell_type === "code") assert.deepEqual(c.outputs, [], `${name} is committed without outputs`);
+    assert.ok(nb.cells.filter((c: { cell_type: string }) => c.cell_type === "markdown").length >= 2, `${name} explains itself in markdown`);
   }
 });
 
@@ -51,5 +74,36 @@ test("00-hello-kafka imports the lab by package name and prints message metadata
   assert.match(outputs, /Kafka 4\.\d+\.\d+ \(KRaft\) at 127\.0\.0\.1:\d+/);
   assert.match(outputs, /topic\s*│\s*partition\s*│\s*offset\s*│\s*timestamp\s*│\s*key/);
   assert.equal((outputs.match(/'key-\d'/g) ?? []).length, 10, "10 messages with their keys");
-  assert.match(outputs, /leader\s*│\s*replicas\s*│\s*isr/);
+});
+
+const expectations: Array<[string, RegExp[], number]> = [
+  ["01-quickstart.ipynb", [/Producer loop: +[\d.]+ (ms|s) ± /, /state: completed/, /DataFrames: summary \d+,\d+/], 2],
+  ["02-loop-timing.ipynb", [/cold \(1st run\)/, /group join/], 2],
+  ["03-end-to-end-latency.ipynb", [/orders-100B/, /images-20KB/, /CreateTime p99 \(ms\)/], 2],
+  ["04-hot-spots.ipynb", [/Top 3 by calls/, /Top 3 by self/, /Top 3 by total/, /0x flamegraph: .*flamegraph\.html/, /examples\/ratings\/mean-processor\.ts/], 2],
+  ["05-bottleneck.ipynb", [/improved ÷ naive: [\d.]+× consume throughput/, /selfDeltaMs/], 3],
+  ["06-producer-config.ipynb", [/completed: 8 configurations/, /send→ack p99 \(ms\)/], 1],
+  ["07-partitions-consumers.ipynb", [/consume msg\/s/, /warning: consumers\.count \(2\) > topic\.partitions \(1\)/], 2],
+  ["08-broker-failure.ipynb", [/3 brokers at 127\.0\.0\.1:19392/, /kill-broker/, /3-broker cluster stopped/], 3],
+  ["09-memory.ipynb", [/MB sampled in the consumer/, /MB \(self\)/], 2],
+];
+
+for (const [name, patterns, figures] of expectations) {
+  test(`${name} runs in quick mode and its HTML opens offline with its plots`, { timeout: 900_000 }, async () => {
+    const { outputs, htmlFile } = await execute(name);
+    for (const re of patterns) assert.match(outputs, re, `${name}: ${re}`);
+    await checkHtml(htmlFile, figures);
+  });
+}
+
+test("08-broker-failure: acks=-1 with RF 3 and min.insync.replicas 2 loses nothing when a broker is killed", { timeout: 60_000 }, async () => {
+  const reports = path.join(workspace, "reports");
+  const run = fs.readdirSync(reports).filter((d) => d.includes("broker-failure")).sort().at(-1)!;
+  const accounting = JSON.parse(fs.readFileSync(path.join(reports, run, "accounting.json"), "utf8")) as Array<{ label: string; lost: number; acked: number }>;
+  const strict = accounting.filter((a) => a.label === "acks=-1");
+  assert.ok(strict.length >= 1);
+  for (const a of strict) {
+    assert.ok(a.acked > 0);
+    assert.equal(a.lost, 0, "Kafka's promise for acks=-1, min.insync.replicas=2");
+  }
 });

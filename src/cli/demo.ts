@@ -1,13 +1,25 @@
+import path from "node:path";
 import { Command } from "commander";
-import { ensureEmbeddedKafka, embeddedConnection, roundTrip, stopEmbeddedKafka, findEmbeddedKafka } from "../kafka";
-import { formatTable, progressLine, seconds } from "./output";
+import { ensureEmbeddedKafka, findEmbeddedKafka, stopEmbeddedKafka } from "../kafka";
+import { runExperiment } from "../experiment";
+import { runSummaryText } from "../analysis/summary-text";
+import { runFunctionTable, topFunctions } from "../profiling";
+import { formatFunctionRows } from "../profiling/format";
+import { packageRoot } from "../paths";
+import { progressLine, seconds } from "./output";
 import { onInterrupt } from "./interrupt";
 
+/**
+ * The quickstart: embedded Kafka up, the example pipeline (ratings producers → mean-rating processor) as a
+ * small experiment with a CPU profile and exact call counts of the consumer, a standalone HTML report, and
+ * where everything is. Takes about a minute on a 2-core machine.
+ */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("the quickstart: embedded Kafka up, a small produce/consume round with a summary, Kafka down")
+    .description("the quickstart: embedded Kafka, a small profiled experiment on the example pipeline, an HTML report")
     .option("--keep-kafka", "leave the embedded cluster running afterwards")
-    .action(async (opts: { keepKafka?: boolean }) => {
+    .option("--full", "the full experiment instead of the quick one")
+    .action(async (opts: { keepKafka?: boolean; full?: boolean }) => {
       const wasUp = findEmbeddedKafka() !== null;
       const abort = new AbortController();
       const release = onInterrupt(() => abort.abort());
@@ -15,16 +27,32 @@ export function demoCommand(): Command {
       try {
         const kafka = await ensureEmbeddedKafka({ brokers: 1, signal: abort.signal, log: progressLine, owner: opts.keepKafka || wasUp ? null : process.pid });
         progressLine(`Kafka ${kafka.kafkaVersion} ready at ${kafka.bootstrap.join(",")} (${seconds(performance.now() - t0)})`);
-        const r = await roundTrip(embeddedConnection(kafka.bootstrap), { count: 20, partitions: 3 });
+        const spec = path.join(packageRoot, "examples", "ratings", "pipeline.yaml");
+        progressLine(`running ${path.relative(process.cwd(), spec) || spec}${opts.full ? "" : " (quick)"} with a CPU profile and call counts of the consumer …`);
+        const result = await runExperiment(spec, {
+          quick: !opts.full,
+          sets: ["profile.cpu=true", "profile.calls=true", "profile.roles=[consumer]"],
+          signal: abort.signal,
+        });
+        process.stdout.write(`\n${runSummaryText(result)}\n`);
+        try {
+          const table = runFunctionTable(result.runDir, { role: "consumer" });
+          process.stdout.write(`\nWhere the consumer's time goes (top 8 by self time, ms; calls are exact):\n${formatFunctionRows(topFunctions(table, "self", 8))}\n`);
+        } catch (err) {
+          progressLine(`no function table: ${(err as Error).message}`);
+        }
+        const rel = (p: string) => path.relative(process.cwd(), p) || p;
         process.stdout.write(
           [
-            `produced and consumed ${r.messages.length} messages on topic ${r.topic}`,
-            `produce (one batch, acks=-1): ${r.produceMs.toFixed(1)} ms · consume incl. group join: ${r.consumeMs.toFixed(1)} ms`,
             "",
-            formatTable([["partition", "offset", "timestamp", "key", "value"], ...r.messages.slice(0, 8).map((m) => [m.partition, m.offset, new Date(m.timestamp).toISOString(), m.key ?? "", m.value])]),
-            r.messages.length > 8 ? `… ${r.messages.length - 8} more` : "",
-          ].join("\n") + "\n",
+            `run:     ${rel(result.runDir)}  (${result.state}, ${seconds(performance.now() - t0)})`,
+            `report:  ${rel(path.join(result.runDir, "report.html"))}`,
+            `browse:  npx perflab view   (reports, profiles in speedscope, flamegraphs)`,
+            `next:    npm run lab   (the notebooks), npx perflab run examples/producer-config.yaml`,
+            "",
+          ].join("\n"),
         );
+        if (result.state !== "completed") process.exitCode = result.state === "interrupted" ? 130 : 1;
       } finally {
         release();
         if (!opts.keepKafka && !wasUp) {

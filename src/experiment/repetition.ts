@@ -220,7 +220,8 @@ async function waitDrained(ctx: RepContext, topic: string, stallMs: number, capM
         if (Date.now() - lastChange > stallMs || Date.now() - start > capMs) {
           const b = behind();
           const lag = b.map((t) => `${t.partition}: ${t.high - Math.max(0, ...roles.consumers.map((c) => c.progress.positions[`${topic}:${t.partition}`] ?? 0))}`);
-          throw new PerfLabError("DRAIN_STALLED", `consumers made no progress for ${(stallMs / 1000).toFixed(0)} s with messages left on ${topic} (partition: lag ${lag.join(", ")})`);
+          const why = roles.consumers.filter((c) => c.progress.error).map((c) => `${c.roleId}: ${c.progress.error}`);
+          throw new PerfLabError("DRAIN_STALLED", `consumers made no progress for ${(stallMs / 1000).toFixed(0)} s with messages left on ${topic} (partition: lag ${lag.join(", ")})${why.length ? ` — ${why.join("; ")}` : ""}`);
         }
       } catch (err) {
         finish(err);

@@ -16,7 +16,7 @@ export interface RoleHandle {
   logFile: string;
   exited: { code: number | null; signal: NodeJS.Signals | null } | null;
   /** Last progress report of the current repetition. */
-  progress: { sent: number; acked: number; failed: number; consumed: number; positions: Record<string, number> };
+  progress: { sent: number; acked: number; failed: number; consumed: number; positions: Record<string, number>; error?: string };
   /** "type:rep" of every message received, for the waits. */
   seen: Set<string>;
   assigned: number[];
@@ -119,6 +119,7 @@ export class RoleSet {
         failed: msg.failed ?? h.progress.failed,
         consumed: msg.consumed ?? h.progress.consumed,
         positions: msg.positions ?? h.progress.positions,
+        error: msg.error ?? h.progress.error,
       };
     } else if (msg.type === "assigned") {
       h.assigned = msg.partitions;

@@ -23,7 +23,7 @@ import { ControlServer } from "../roles/control";
 import type { RoleConfig } from "../roles/role-config";
 import { pooledHistograms, repRow, seriesRows, type RepRow, type SummaryRow } from "./aggregate";
 import { collectEnvironment } from "./environment";
-import { createProgressReporter, type ProgressOption, type ProgressReporter } from "./progress";
+import { createProgressReporter, inTslab, type ProgressOption, type ProgressReporter } from "./progress";
 import { runRepetition, type RepPlan } from "./repetition";
 import { RoleFailure, RoleSet } from "./role-set";
 import { checkFlamegraph, zeroXLauncher } from "../profiling/zerox";
@@ -130,6 +130,13 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
+  // In a notebook, an interrupt (SIGINT to the kernel) stops tslab's synchronous code but not a run's
+  // background work: the run itself listens, stops every role and keeps what was measured.
+  const onSigint = () => {
+    progress.log("interrupted: stopping the run, keeping what was measured");
+    abort.abort();
+  };
+  if (inTslab()) process.on("SIGINT", onSigint);
   let timedOut = false;
   const timer = opts.timeoutMs
     ? setTimeout(() => {
@@ -184,6 +191,7 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
     runError = errorMessage(err);
   } finally {
     if (timer) clearTimeout(timer);
+    process.off("SIGINT", onSigint);
     opts.signal?.removeEventListener("abort", onAbort);
     progress.done();
     await control.close();

@@ -118,7 +118,8 @@ export class ConsumerDriver implements RoleDriver {
 
   progress(): Record<string, unknown> {
     const m = this.consumer?.metrics;
-    return m ? { consumed: m.consumed, positions: Object.fromEntries(m.positions) } : {};
+    const crash = this.consumer?.crashError;
+    return m ? { consumed: m.consumed, positions: Object.fromEntries(m.positions), ...(crash ? { error: `${crash.name ?? "Error"}: ${crash.message}` } : {}) } : {};
   }
 
   async close(): Promise<void> {

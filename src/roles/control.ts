@@ -15,7 +15,7 @@ export type RoleMessage =
   | { type: "hello"; roleId: string; pid: number }
   | { type: "ready"; roleId: string; rep: number }
   | { type: "assigned"; roleId: string; rep: number; partitions: number[]; joinMs: number }
-  | { type: "progress"; roleId: string; rep: number; sent?: number; acked?: number; failed?: number; consumed?: number; positions?: Record<string, number> }
+  | { type: "progress"; roleId: string; rep: number; sent?: number; acked?: number; failed?: number; consumed?: number; positions?: Record<string, number>; error?: string }
   | { type: "finished"; roleId: string; rep: number }
   | { type: "result"; roleId: string; rep: number; file: string }
   | { type: "error"; roleId: string; rep: number | null; code: string; message: string; fatal: boolean };

@@ -178,6 +178,10 @@ async function main(): Promise<void> {
   });
 }
 
+// Ctrl-C in a terminal (or a notebook interrupt) reaches the whole process group: the runner decides how
+// roles stop (stop → results → exit), so a role does not die on SIGINT and lose what it measured.
+process.on("SIGINT", () => undefined);
+
 main().catch((err) => {
   process.stderr.write(`perflab role: ${errorMessage(err)}\n`);
   process.exit(1);

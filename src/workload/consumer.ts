@@ -6,6 +6,7 @@ import { roleContext } from "./context";
 import { readLabHeader, readLabTrailer, TRAILER_BYTES, type LabHeader } from "./headers";
 import { monoMs } from "../metrics/clock";
 import { Events, Instrumentation } from "./instrumentation";
+import { registerCodecs } from "./codecs";
 import { ConsumerMetrics } from "./metrics";
 
 export type CommitStrategy = "auto" | "per-message" | "after-flush";
@@ -84,6 +85,7 @@ export class InstrumentedConsumer {
     const commit = opts.commit ?? "auto";
     if (commit === "after-flush" && !opts.flush) throw new InputError("BAD_OPTION", 'commit "after-flush" makes no sense without a flush() function', { field: "commit" });
     this.opts = { ...opts, commit, mode: opts.mode ?? "eachMessage", onError: opts.onError ?? "continue" };
+    registerCodecs(); // a consumer-only process must decode Snappy and LZ4 batches too
     const groupId = opts.groupId ?? ctx?.groupId ?? undefined;
     const topics = opts.topics ?? (ctx ? [ctx.topic] : undefined);
     if (!groupId) throw new InputError("BAD_OPTION", "InstrumentedConsumer needs a groupId", { field: "groupId" });
@@ -132,6 +134,7 @@ export class InstrumentedConsumer {
     c.on(c.events.REQUEST_QUEUE_SIZE, (e) => this.metrics.onRequest(0, e.payload.queueSize));
     c.on(c.events.CRASH, (e) => {
       this.crashed = e.payload.error;
+      this.metrics.onProcessingError(e.payload.error);
       this.events.emit(Events.CONSUMER_CRASH, { error: e.payload.error?.message, restart: e.payload.restart });
     });
   }
