@@ -34,6 +34,8 @@ export class FaultScheduler {
     private readonly cluster: EmbeddedKafka | null,
     private readonly roles: RoleSet,
     private readonly faults: Fault[],
+    /** Starts one more consumer in the running repetition (it joins the group: a rebalance); returns its id. */
+    private readonly addConsumer: (() => Promise<string>) | null = null,
   ) {}
 
   start(originMs: number): void {
@@ -83,8 +85,12 @@ export class FaultScheduler {
           await this.roles.killRole(r);
           break;
         }
-        case "add-consumer":
-          throw new PerfLabError("FAULT_UNSUPPORTED", "add-consumer is not supported yet");
+        case "add-consumer": {
+          if (!this.addConsumer) throw new PerfLabError("FAULT_UNSUPPORTED", "add-consumer needs a running repetition");
+          stamp();
+          record.target = await this.addConsumer();
+          break;
+        }
       }
     } catch (err) {
       record.ok = false;

@@ -10,6 +10,8 @@ import type { RoleHandle, RoleSet } from "./role-set";
 import { FaultScheduler, type FaultRecord } from "./faults";
 import type { EmbeddedKafka } from "../kafka/embedded";
 import { monoMs } from "../metrics/clock";
+import { readJournal } from "../metrics/journal";
+import { createHistogram, encodeHistogram } from "../metrics/histogram";
 
 export interface RepPlan {
   number: number;
@@ -63,7 +65,19 @@ export async function runRepetition(ctx: RepContext, plan: RepPlan): Promise<Rep
   const groupId = `${topic}-group`;
   const repDir = path.join(ctx.runDir, "raw", config.id, `rep-${plan.number}`);
   fs.mkdirSync(repDir, { recursive: true });
-  const faults = new FaultScheduler(ctx.cluster, roles, plan.kind === "measured" ? spec.faults : []);
+  let originMs = 0;
+  const addConsumer = async (): Promise<string> => {
+    const template = roles.consumers[0]?.config;
+    if (!template) throw new PerfLabError("FAULT_TARGET", "add-consumer needs at least one consumer to copy");
+    const index = roles.consumers.length;
+    const cfg = { ...template, index, roleId: `consumer-${index}`, workDir: path.join(path.dirname(template.workDir), `consumer-${index}`) };
+    const h = await roles.add(cfg);
+    roles.send([h], { type: "prepare", rep: plan.number, repKind: plan.kind, topic, groupId, resultFile: path.join(repDir, `${h.roleId}.json`), profile: null });
+    await roles.waitAll([h], "assigned", plan.number, t.readyMs, "to be assigned partitions");
+    roles.send([h], { type: "start", rep: plan.number, originMs });
+    return h.roleId;
+  };
+  const faults = new FaultScheduler(ctx.cluster, roles, plan.kind === "measured" ? spec.faults : [], addConsumer);
   let error: PerfLabError | null = null;
   let started = false;
   roles.resetProgress();
@@ -102,7 +116,7 @@ export async function runRepetition(ctx: RepContext, plan: RepPlan): Promise<Rep
     await abortable(roles.waitAll(roles.producers, "ready", plan.number, t.readyMs, "to connect"));
 
     ctx.onStage("running");
-    const originMs = monoMs();
+    originMs = monoMs();
     started = true;
     roles.send(roles.roles, { type: "start", rep: plan.number, originMs });
     faults.start(originMs);
@@ -130,6 +144,13 @@ export async function runRepetition(ctx: RepContext, plan: RepPlan): Promise<Rep
     error ??= err instanceof PerfLabError ? err : new PerfLabError("COLLECT_FAILED", errorMessage(err));
   }
   results = readResults(alive, repDir, plan.number);
+  // Consumers that wrote no results (killed by a fault, or hung and killed after stopMs) still leave
+  // their receipt journals: what they received stays in the accounting.
+  for (const r of roles.consumers) {
+    if (results.some((x) => x.roleId === r.roleId)) continue;
+    const journal = path.join(repDir, `${r.roleId}.receipts`);
+    if (fs.existsSync(journal)) results.push(killedConsumerResult(r, config.id, plan, journal, faults.killed.has(r.roleId)));
+  }
   const roleError = results.find((r) => r.state === "errored" && r.error);
   if (!error && roleError) error = new PerfLabError("ROLE_ERROR", `${roleError.roleId}: ${roleError.error!.message}`);
   await faults.restore(); // brokers a fault stopped or paused come back before the next repetition
@@ -150,6 +171,43 @@ export async function runRepetition(ctx: RepContext, plan: RepPlan): Promise<Rep
     faults: faults.records,
     startedAt,
     durationMs: performance.now() - t0,
+  };
+}
+
+function killedConsumerResult(r: RoleHandle, configId: string, plan: RepPlan, journal: string, byFault: boolean): RoleRepResult {
+  const { received, receipts } = readJournal(journal);
+  const empty = encodeHistogram(createHistogram({ wasm: false }));
+  const noSeries = { intervalMs: 1000, buckets: 0, counters: {}, gauges: {} };
+  return {
+    version: 1,
+    roleId: r.roleId,
+    kind: "consumer",
+    index: r.index,
+    pid: r.child.pid ?? 0,
+    configId,
+    rep: plan.number,
+    repKind: plan.kind,
+    state: byFault ? "killed" : "errored",
+    error: { code: "KILLED", message: `${r.roleId} ${byFault ? "was killed by a fault" : "wrote no results"}; its receipts come from its journal` },
+    producers: [],
+    consumers: [
+      {
+        kind: "consumer",
+        counters: { consumed: receipts, bytesConsumed: 0, duplicatesSeen: 0, untracked: 0, processingErrors: 0, commits: 0, flushes: 0, rebalances: 0, maxRequestQueueSize: 0 },
+        loopMs: null,
+        firstReceiveMs: null,
+        lastProcessedMs: null,
+        groupJoinMs: [],
+        positions: {},
+        histograms: { e2eLatencyUs: empty, e2eCreateTimeUs: empty, processingUs: empty, requestLatencyUs: empty },
+        series: noSeries,
+        accounting: { received: Object.fromEntries([...received].map(([p, c]) => [String(p), c.encode()])), untracked: 0 },
+        errors: {},
+        raw: null,
+      },
+    ],
+    process: { cpuUserMs: 0, cpuSystemMs: 0, maxRssBytes: 0, maxHeapUsedBytes: 0, eventLoopDelayMs: { mean: 0, p50: 0, p99: 0, max: 0 }, series: noSeries },
+    profile: null,
   };
 }
 
@@ -211,6 +269,8 @@ async function waitDrained(ctx: RepContext, topic: string, stallMs: number, capM
         const live = roles.consumers.filter((c) => !faults.killed.has(c.roleId));
         const dead = live.find((c) => c.exited);
         if (dead) throw roles.exitFailure(dead, "to consume");
+        const failed = live.find((c) => c.progress.error?.startsWith("HANDLER_FAILED") || c.progress.error?.includes("handler failed"));
+        if (failed) throw new PerfLabError("HANDLER_FAILED", `${failed.roleId}: ${failed.progress.error} (consumers.onError is "stop")`);
         if (behind().length === 0) return finish();
         const now = total();
         if (now !== lastTotal) {

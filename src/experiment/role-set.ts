@@ -21,6 +21,17 @@ export interface RoleHandle {
   seen: Set<string>;
   assigned: number[];
   errors: Array<{ rep: number | null; code: string; message: string; fatal: boolean }>;
+  config: RoleConfig;
+}
+
+export interface SpawnOptions {
+  control: ControlServer;
+  configs: RoleConfig[];
+  configDir: string;
+  logsDir: string;
+  env: Record<string, string>;
+  launcher?: RoleLauncher;
+  helloTimeoutMs: number;
 }
 
 /** How to start a role process: the lab's role entry, possibly wrapped (0x for flamegraphs). */
@@ -49,55 +60,16 @@ export class RoleSet {
   private listeners: Array<() => void> = [];
   private closing = false;
 
-  private constructor(private readonly control: ControlServer) {
+  private constructor(
+    private readonly control: ControlServer,
+    private readonly opts: SpawnOptions,
+  ) {
     control.on("message", this.onMessage);
   }
 
-  static async spawn(opts: {
-    control: ControlServer;
-    configs: RoleConfig[];
-    configDir: string;
-    logsDir: string;
-    env: Record<string, string>;
-    launcher?: RoleLauncher;
-    helloTimeoutMs: number;
-  }): Promise<RoleSet> {
-    const set = new RoleSet(opts.control);
-    fs.mkdirSync(opts.configDir, { recursive: true });
-    fs.mkdirSync(opts.logsDir, { recursive: true });
-    for (const cfg of opts.configs) {
-      fs.mkdirSync(cfg.workDir, { recursive: true });
-      const configFile = path.join(opts.configDir, `${cfg.roleId}.json`);
-      fs.writeFileSync(configFile, JSON.stringify(cfg, null, 2));
-      const logFile = path.join(opts.logsDir, `${cfg.configId}-${cfg.roleId}.log`);
-      const log = fs.openSync(logFile, "a");
-      const entry = [...nodeEntryArgs(__filename, "../roles/role-main"), configFile];
-      const { command, args } = opts.launcher ? opts.launcher(cfg, entry) : { command: process.execPath, args: entry };
-      const child = spawn(command, args, { stdio: ["ignore", log, log], env: { ...process.env, ...opts.env } });
-      fs.closeSync(log);
-      const handle: RoleHandle = {
-        roleId: cfg.roleId,
-        kind: cfg.kind,
-        index: cfg.index,
-        child,
-        logFile,
-        exited: null,
-        progress: { sent: 0, acked: 0, failed: 0, consumed: 0, positions: {} },
-        seen: new Set(),
-        assigned: [],
-        errors: [],
-      };
-      child.on("exit", (code, signal) => {
-        handle.exited = { code, signal };
-        set.notify();
-      });
-      child.on("error", (err) => {
-        handle.exited = { code: -1, signal: null };
-        handle.errors.push({ rep: null, code: "SPAWN_FAILED", message: err.message, fatal: true });
-        set.notify();
-      });
-      set.roles.push(handle);
-    }
+  static async spawn(opts: SpawnOptions): Promise<RoleSet> {
+    const set = new RoleSet(opts.control, opts);
+    for (const cfg of opts.configs) set.start(cfg, opts.launcher);
     try {
       await set.waitAll(set.roles, "hello", null, opts.helloTimeoutMs, "to start and connect to the runner");
     } catch (err) {
@@ -105,6 +77,55 @@ export class RoleSet {
       throw err;
     }
     return set;
+  }
+
+  /** One more role process (a fault that adds a consumer mid-run); resolves once it is connected. */
+  async add(cfg: RoleConfig): Promise<RoleHandle> {
+    const h = this.start(cfg, undefined);
+    this.changed = true;
+    await this.waitAll([h], "hello", null, this.opts.helloTimeoutMs, "to start and connect to the runner");
+    return h;
+  }
+
+  /** True once roles were added or killed on purpose: the next repetition needs a fresh set. */
+  changed = false;
+
+  private start(cfg: RoleConfig, launcher: RoleLauncher | undefined): RoleHandle {
+    fs.mkdirSync(cfg.workDir, { recursive: true });
+    fs.mkdirSync(this.opts.configDir, { recursive: true });
+    fs.mkdirSync(this.opts.logsDir, { recursive: true });
+    const configFile = path.join(this.opts.configDir, `${cfg.roleId}.json`);
+    fs.writeFileSync(configFile, JSON.stringify(cfg, null, 2));
+    const logFile = path.join(this.opts.logsDir, `${cfg.configId}-${cfg.roleId}.log`);
+    const log = fs.openSync(logFile, "a");
+    const entry = [...nodeEntryArgs(__filename, "../roles/role-main"), configFile];
+    const { command, args } = launcher ? launcher(cfg, entry) : { command: process.execPath, args: entry };
+    const child = spawn(command, args, { stdio: ["ignore", log, log], env: { ...process.env, ...this.opts.env } });
+    fs.closeSync(log);
+    const handle: RoleHandle = {
+      roleId: cfg.roleId,
+      kind: cfg.kind,
+      index: cfg.index,
+      child,
+      logFile,
+      exited: null,
+      progress: { sent: 0, acked: 0, failed: 0, consumed: 0, positions: {} },
+      seen: new Set(),
+      assigned: [],
+      errors: [],
+      config: cfg,
+    };
+    child.on("exit", (code, signal) => {
+      handle.exited = { code, signal };
+      this.notify();
+    });
+    child.on("error", (err) => {
+      handle.exited = { code: -1, signal: null };
+      handle.errors.push({ rep: null, code: "SPAWN_FAILED", message: err.message, fatal: true });
+      this.notify();
+    });
+    this.roles.push(handle);
+    return handle;
   }
 
   private onMessage = (msg: RoleMessage): void => {
@@ -227,6 +248,7 @@ export class RoleSet {
 
   /** Kill one role abruptly (a fault): it is not expected back in this repetition. */
   async killRole(r: RoleHandle): Promise<void> {
+    this.changed = true;
     if (r.child.pid) await terminate(r.child.pid, { signal: "SIGKILL", timeoutMs: 5000 });
   }
 }

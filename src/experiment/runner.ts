@@ -104,6 +104,13 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
   for (const w of warnings) progress.log(`warning: ${w}`);
 
   const kafka = await resolveKafka(validated, opts, progress);
+  // Before anything is written: an unreachable cluster or wrong credentials leave no run directory behind.
+  try {
+    await checkReachable(kafka.connection);
+  } catch (err) {
+    if (kafka.startedHere && !(opts.keepKafka ?? false)) await stopEmbeddedKafka({ stateDir: opts.stateDir });
+    throw err;
+  }
   const manifest: Manifest = {
     version: 1,
     runId,
@@ -148,7 +155,6 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
   let state: RunState = "completed";
   let runError: string | null = null;
   try {
-    await checkReachable(kafka.connection);
     const plans = configurations.map(planRepetitions);
     const totalReps = plans.reduce((n, p) => n + p.length, 0);
     let doneReps = 0;
@@ -284,7 +290,7 @@ async function runConfiguration(c: {
     for (const plan of c.plans) {
       if (c.signal.aborted) break;
       const wantFlame = plan.kind === "flamegraph";
-      if (roles && (rolesFlame !== wantFlame || roles.unexpectedExits().length > 0)) {
+      if (roles && (rolesFlame !== wantFlame || roles.changed || roles.unexpectedExits().length > 0)) {
         await closeRoles(roles, rolesFlame);
         roles = null;
       }

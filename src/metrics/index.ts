@@ -2,3 +2,4 @@ export * from "./histogram";
 export * from "./idset";
 export * from "./series";
 export * from "./clock";
+export * from "./journal";

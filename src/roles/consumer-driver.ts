@@ -49,6 +49,7 @@ export class ConsumerDriver implements RoleDriver {
       recordRaw: ctx.recordRaw,
       logFile: this.config.kafkajsLogFile,
       reportToRole: false,
+      journalFile: ctx.journalFile,
     });
     await this.consumer.start();
     const assignment = await this.consumer.waitForAssignment(ASSIGN_TIMEOUT_MS);

@@ -122,6 +122,8 @@ export async function sendLoop(producer: InstrumentedProducer, next: NextMessage
   const intervalMs = w.rate > 0 ? 1000 / w.rate : 0;
   const yieldEvery = producer.options.batchSize;
   const max = producer.options.maxBufferedMessages;
+  // A source that never yields again must not keep the loop (and the role) from stopping.
+  const aborted = new Promise<null>((resolve) => ctx.signal.addEventListener("abort", () => resolve(null), { once: true }));
   for (let i = 0; i < limit; i++) {
     if (ctx.signal.aborted) break;
     let intended: number | undefined;
@@ -134,9 +136,10 @@ export async function sendLoop(producer: InstrumentedProducer, next: NextMessage
     }
     if (deadline !== null && monoMs() >= deadline) break;
     let msg = next(i);
-    if (msg && typeof (msg as Promise<unknown>).then === "function") msg = await msg;
+    if (msg && typeof (msg as Promise<unknown>).then === "function") msg = await Promise.race([msg as Promise<OutgoingMessage | null | undefined>, aborted]);
     if (msg === null || msg === undefined) break;
-    if (producer.buffered >= max) await producer.waitForCapacity();
+    if (producer.buffered >= max) await Promise.race([producer.waitForCapacity(), aborted]);
+    if (ctx.signal.aborted) break;
     // A failed send is counted by the producer's metrics (and its error kind); the loop goes on.
     producer.enqueue(msg as OutgoingMessage, { topic: ctx.topic, intendedMs: intended });
   }

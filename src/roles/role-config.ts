@@ -75,7 +75,8 @@ export interface RoleRepResult {
   configId: string;
   rep: number;
   repKind: string;
-  state: "completed" | "errored";
+  /** "killed": the process was killed on purpose (a fault); its receipts come from its journal. */
+  state: "completed" | "errored" | "killed";
   error: { code: string; message: string } | null;
   producers: import("../workload/metrics").ProducerSnapshot[];
   consumers: import("../workload/metrics").ConsumerSnapshot[];

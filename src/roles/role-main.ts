@@ -91,6 +91,7 @@ async function main(): Promise<void> {
           recordRaw: config.recordRaw,
           workDir: config.workDir,
           seriesIntervalMs: config.seriesIntervalMs,
+          journalFile: msg.resultFile.replace(/\.json$/, ".receipts"),
           register: (entry) => registered.push(entry),
           allocateProducerIndex: () => nextProducerIndex++,
           log: (line) => process.stderr.write(`[${config.roleId}] ${line}\n`),
@@ -163,16 +164,23 @@ async function main(): Promise<void> {
         setRoleContext(null);
         return;
       }
-      case "exit": {
-        await driver.close().catch((err) => process.stderr.write(`[${config.roleId}] close: ${errorMessage(err)}\n`));
-        await control.close();
-        process.exit(0);
-      }
+      case "exit":
+        return; // handled at once, outside the queue (see below)
     }
   };
   // Messages are handled one after another: a stop never overtakes the start it belongs to.
   let queue: Promise<void> = Promise.resolve();
+  const exit = async (): Promise<void> => {
+    // The runner is done with us. Let a pending stop finish briefly, close politely, but never hang on a
+    // stuck handler or source: bounded waits, then leave.
+    const bounded = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
+    await bounded(queue, 2000);
+    await bounded(driver.close().catch((err) => process.stderr.write(`[${config.roleId}] close: ${errorMessage(err)}\n`)), 3000);
+    await bounded(control.close(), 1000);
+    process.exit(0);
+  };
   control.on("message", (msg: RunnerMessage) => {
+    if (msg.type === "exit") return void exit();
     if (msg.type === "stop" && state && state.rep === msg.rep) state.abort.abort(); // interrupt a running start at once
     queue = queue.then(() => onMessage(msg)).catch((err) => fail(null, err, true));
   });

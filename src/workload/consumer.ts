@@ -7,6 +7,7 @@ import { readLabHeader, readLabTrailer, TRAILER_BYTES, type LabHeader } from "./
 import { monoMs } from "../metrics/clock";
 import { Events, Instrumentation } from "./instrumentation";
 import { registerCodecs } from "./codecs";
+import { ReceiptJournal } from "../metrics/journal";
 import { ConsumerMetrics } from "./metrics";
 
 export type CommitStrategy = "auto" | "per-message" | "after-flush";
@@ -57,6 +58,8 @@ export interface InstrumentedConsumerOptions {
   logFile?: string;
   /** Inside a role, report metrics to it (default true). The lab's built-in roles manage their own. */
   reportToRole?: boolean;
+  /** Journal every received id to this file, flushed before each commit (exact accounting if the process is killed). */
+  journalFile?: string;
 }
 
 /**
@@ -106,6 +109,7 @@ export class InstrumentedConsumer {
       allowAutoTopicCreation: false,
     });
     this.metrics = new ConsumerMetrics(ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false, ctx?.seriesIntervalMs);
+    if (opts.journalFile) this.metrics.journal = new ReceiptJournal(opts.journalFile);
     this.listen();
     if (opts.reportToRole !== false) ctx?.register({ kind: "consumer", snapshot: () => this.metrics.snapshot(), destroy: () => this.metrics.destroy(), waitForAssignment: (ms: number) => this.waitForAssignment(ms) });
   }
@@ -125,9 +129,6 @@ export class InstrumentedConsumer {
       this.events.emit(Events.CONSUMER_REBALANCING, {});
     });
     c.on(c.events.START_BATCH_PROCESS, (e) => this.metrics.onBatch(this.positionKey(e.payload.topic, e.payload.partition), Number(e.payload.highWatermark), Number(e.payload.firstOffset)));
-    c.on(c.events.COMMIT_OFFSETS, () => {
-      if (this.opts.commit === "auto") this.metrics.commits++;
-    });
     c.on(c.events.REQUEST, (e) => {
       if (e.payload.apiName === "Fetch") this.metrics.onRequest(e.payload.duration);
     });
@@ -143,18 +144,18 @@ export class InstrumentedConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.topics) await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
-    const autoCommit = this.opts.commit === "auto";
+    // "auto" is the lab's periodic commit of processed offsets (as the Java client's auto commit), not
+    // kafkajs's: the receipt journal must be flushed before every commit, so the lab does the committing.
+    const autoCommit = false;
     if (this.opts.mode === "eachMessage") {
       await this.consumer.run({
         autoCommit,
-        autoCommitInterval: this.opts.autoCommitIntervalMs ?? 5000,
         // kafkajs awaits whatever eachMessage returns: a synchronous undefined costs no extra promise.
         eachMessage: ({ topic, partition, message }) => this.process(topic, partition, message) as Promise<void>,
       });
     } else {
       await this.consumer.run({
         autoCommit,
-        autoCommitInterval: this.opts.autoCommitIntervalMs ?? 5000,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           for (const message of batch.messages) {
@@ -168,6 +169,7 @@ export class InstrumentedConsumer {
     }
     this.running = true;
     if (this.opts.commit === "after-flush") this.scheduleFlush();
+    if (this.opts.commit === "auto") this.scheduleAutoCommit();
   }
 
   /** Resolves with the partitions assigned to this member after its first group join. */
@@ -202,6 +204,7 @@ export class InstrumentedConsumer {
    * microtask and an allocation each (measured in bench/instrumentation.mjs).
    */
   private process(topic: string, partition: number, message: KafkaMessage): void | Promise<void> {
+    if (this.crashed && this.opts.onError === "stop") return; // failed: messages still in the fetched batch are left alone
     const recvMs = monoMs();
     const m = this.metrics;
     let value = message.value;
@@ -236,7 +239,13 @@ export class InstrumentedConsumer {
   private handlerFailed(err: unknown, topic: string, partition: number, offset: string): void {
     this.metrics.onProcessingError(err);
     this.events.emit(Events.CONSUMER_PROCESSING_ERROR, { topic, partition, offset, error: (err as Error)?.message });
-    if (this.opts.onError === "stop") throw new PerfLabError("HANDLER_FAILED", `handler failed on ${topic}[${partition}]@${offset}: ${(err as Error)?.message}`, { cause: err });
+    if (this.opts.onError === "stop" && !this.crashed) {
+      // Stop consuming (rethrowing would make kafkajs redeliver the same message forever): pause every
+      // assigned partition and report the failure; offsets of this message and later are not committed.
+      this.crashed = new PerfLabError("HANDLER_FAILED", `handler failed on ${topic}[${partition}]@${offset}: ${(err as Error)?.message}`, { cause: err });
+      this.consumer.pause(this.topics.map((t) => ({ topic: t })));
+      this.events.emit(Events.CONSUMER_CRASH, { error: this.crashed.message, restart: false });
+    }
   }
 
   private processed(topic: string, partition: number, offsetText: string, startMs: number): void | Promise<void> {
@@ -244,6 +253,7 @@ export class InstrumentedConsumer {
     const key = this.positionKey(topic, partition);
     this.metrics.onProcessed(key, offset, startMs, monoMs());
     if (this.opts.commit === "per-message") {
+      this.metrics.journal?.flush();
       return this.consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]).then(() => void this.metrics.commits++);
     }
     if (this.opts.commit === "after-flush") this.uncommitted.set(key, offset + 1);
@@ -256,6 +266,31 @@ export class InstrumentedConsumer {
     let arr = this.keys.get(topic);
     if (!arr) this.keys.set(topic, (arr = []));
     return (arr[partition] ??= `${topic}:${partition}`);
+  }
+
+  private autoCommitter: NodeJS.Timeout | null = null;
+  private autoCommitting: Promise<void> | null = null;
+  private readonly committed = new Map<string, number>();
+
+  private scheduleAutoCommit(): void {
+    this.autoCommitter = setTimeout(() => {
+      this.autoCommitting = this.commitPositions()
+        .catch((err) => this.metrics.onProcessingError(err)) // a failed periodic commit is retried next period
+        .finally(() => {
+          this.autoCommitting = null;
+          if (this.running) this.scheduleAutoCommit();
+        });
+    }, this.opts.autoCommitIntervalMs ?? 5000);
+  }
+
+  /** Commit every processed offset not committed yet (the journal first). */
+  private async commitPositions(): Promise<void> {
+    const changed = [...this.metrics.positions].filter(([k, v]) => this.committed.get(k) !== v);
+    if (changed.length === 0) return;
+    this.metrics.journal?.flush();
+    await this.consumer.commitOffsets(changed.map(([k, offset]) => ({ ...splitKey(k), offset: String(offset) })));
+    for (const [k, v] of changed) this.committed.set(k, v);
+    this.metrics.commits++;
   }
 
   private scheduleFlush(): void {
@@ -283,6 +318,7 @@ export class InstrumentedConsumer {
     }
     this.metrics.flushes++;
     if (snapshot.size > 0) {
+      this.metrics.journal?.flush();
       await this.consumer.commitOffsets(
         [...snapshot].map(([k, offset]) => ({ ...splitKey(k), offset: String(offset) })),
       );
@@ -299,18 +335,18 @@ export class InstrumentedConsumer {
   async stop(): Promise<void> {
     this.running = false;
     if (this.flusher) clearTimeout(this.flusher);
+    if (this.autoCommitter) clearTimeout(this.autoCommitter);
     if (this.flushing) await this.flushing;
+    if (this.autoCommitting) await this.autoCommitting;
     try {
       if (this.opts.commit === "after-flush") await this.flushAndCommit();
-      else if (this.opts.commit === "auto" && this.metrics.positions.size > 0) {
-        await this.consumer.commitOffsets([...this.metrics.positions].map(([k, offset]) => ({ ...splitKey(k), offset: String(offset) })));
-        this.metrics.commits++;
-      }
+      else if (this.opts.commit === "auto") await this.commitPositions();
     } catch (err) {
       this.metrics.onProcessingError(err);
     }
     await this.consumer.stop();
     await this.consumer.disconnect();
+    this.metrics.journal?.close();
   }
 }
 

@@ -28,6 +28,8 @@ export interface RoleContext {
   /** Producer indices of this role start here (ids must be unique across all producers of a run). */
   producerIndexBase: number;
   recordRaw: boolean;
+  /** The receipt journal of this repetition (consumers). */
+  journalFile: string;
   /** Time-series bucket length (ms) of this run. */
   seriesIntervalMs: number;
   /** A scratch folder of this role in the run directory (sinks write their files here). */

@@ -3,6 +3,7 @@ import { BitSet, CountArray } from "../metrics/idset";
 import { DEFAULT_INTERVAL_MS, SeriesRecorder, TotalsSeries, type SeriesData } from "../metrics/series";
 import { createHistogram, destroyHistogram, encodeHistogram, recordUs, type Histogram } from "../metrics/histogram";
 import { monoMs } from "../metrics/clock";
+import type { ReceiptJournal } from "../metrics/journal";
 
 /**
  * What an instrumented producer measures, in one typed home: histograms (µs), counters, the per-second
@@ -161,8 +162,9 @@ export class ConsumerMetrics {
   lastProcessedMs: number | null = null;
   readonly errors = new Map<string, number>();
   readonly raw: { e2eLatencyUs: number[] } | null;
-
   private readonly totals: TotalsSeries;
+  /** Durable record of receipts (flushed before commits): accounting survives a killed consumer. */
+  journal: ReceiptJournal | null = null;
 
   constructor(originMs: number = monoMs(), recordRaw = false, intervalMs = DEFAULT_INTERVAL_MS) {
     this.series = new SeriesRecorder(originMs, intervalMs);
@@ -184,6 +186,7 @@ export class ConsumerMetrics {
     const us = (ms - sentMs) * 1000;
     recordUs(this.e2eLatencyUs, us);
     if (this.raw) this.raw.e2eLatencyUs.push(us);
+    this.journal?.add(producerIndex, seq);
     let counts = this.received.get(producerIndex);
     if (!counts) this.received.set(producerIndex, (counts = new CountArray(4096)));
     const n = counts.increment(seq);

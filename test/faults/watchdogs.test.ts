@@ -1,0 +1,60 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { runExperiment, type RunResult } from "../../src/experiment";
+import { processesMentioning } from "../../src/util/process";
+import { tempDir, testKafka } from "../helpers/kafka";
+
+// Watchdogs: whatever a role does, a run ends — with an error naming the role and the cause, a partial
+// report, and no process left behind. Timeouts are short here; their defaults are in the spec's `timeouts`.
+const fixtures = path.join(__dirname, "..", "fixtures", "user");
+
+async function run(spec: Record<string, unknown>): Promise<RunResult> {
+  const { conn } = await testKafka();
+  const out = tempDir("perflab-watchdog-");
+  const t0 = Date.now();
+  const r = await runExperiment({ repetitions: 1, warmup: 0, ...spec } as never, { baseDir: fixtures, connection: conn, reportsDir: out, profilesDir: out, progress: "none" });
+  assert.ok(Date.now() - t0 < 120_000, "never hangs");
+  assert.ok(fs.existsSync(path.join(r.runDir, "report.html")), "a partial report is written");
+  assert.deepEqual(processesMentioning(r.runDir), [], "no role process outlives the run");
+  return r;
+}
+
+test("consumers not assigned within timeouts.readyMs: the repetition ends naming the consumer", { timeout: 180_000 }, async () => {
+  const r = await run({ name: "never-assigned", workload: { messages: 10 }, consumers: { handler: "./hang-init.ts" }, timeouts: { readyMs: 3000, stopMs: 3000 } });
+  assert.equal(r.repetitions[0]!.state, "errored");
+  assert.match(r.repetitions[0]!.error!, /timed out after 3\.0 s waiting for consumer-0 to be assigned partitions/);
+});
+
+test("a stuck producer: the run ends after timeouts.runMs naming the producer, with what it measured", { timeout: 180_000 }, async () => {
+  const r = await run({ name: "stuck-producer", producers: { source: "./stuck-source.ts" }, timeouts: { runMs: 4000, stopMs: 5000 } });
+  const row = r.repetitions[0]!;
+  assert.equal(row.state, "errored");
+  assert.match(row.error!, /timed out after 4\.0 s waiting for producer-0 to finish producing/);
+  assert.equal(row.acked, 50, "the 50 messages it sent are accounted for");
+  assert.equal(row.consumed, 50);
+});
+
+test("a backlog that stops draining: the run ends after timeouts.drainMs without progress, naming the partitions", { timeout: 180_000 }, async () => {
+  const r = await run({ name: "stalled-backlog", topic: { partitions: 1 }, workload: { messages: 300 }, consumers: { handler: "./hang-after-50.ts" }, timeouts: { drainMs: 3000, stopMs: 3000 } });
+  const row = r.repetitions[0]!;
+  assert.equal(row.state, "errored");
+  assert.match(row.error!, /consumers made no progress for 3 s with messages left on .* \(partition: lag 0: 250\)/);
+});
+
+test("a role that dies: the repetition ends naming it, its exit code and its log", { timeout: 180_000 }, async () => {
+  const r = await run({ name: "dying-consumer", workload: { messages: 500 }, consumers: { handler: "./exit-at-100.ts" } });
+  assert.equal(r.repetitions[0]!.state, "errored");
+  assert.match(r.repetitions[0]!.error!, /consumer-0 \(pid \d+\) exited with code 3 .*\(log: .*c1-consumer-0\.log\)/);
+});
+
+test("a throwing handler: counted as processing errors (onError continue), or it stops the run (onError stop)", { timeout: 180_000 }, async () => {
+  const go = await run({ name: "throws-continue", workload: { messages: 90 }, consumers: { handler: "./throw-every-third.ts" } });
+  assert.equal(go.repetitions[0]!.state, "completed");
+  assert.equal(go.repetitions[0]!.processingErrors, 30);
+  assert.equal(go.repetitions[0]!.consumed, 90);
+  const stop = await run({ name: "throws-stop", workload: { messages: 90 }, consumers: { handler: "./throw-every-third.ts", onError: "stop" }, timeouts: { drainMs: 10_000 } });
+  assert.equal(stop.repetitions[0]!.state, "errored");
+  assert.match(stop.repetitions[0]!.error!, /consumer-0: .*handler failed on .*@\d+: bad record #3 \(consumers\.onError is "stop"\)/);
+});
