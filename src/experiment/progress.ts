@@ -21,8 +21,10 @@ export interface ProgressState {
 
 export interface ProgressReporter {
   update(s: ProgressState): void;
-  /** A line of information (a warning, a finished repetition) that must stay visible. */
+  /** A line of information (a finished repetition) that must stay visible. */
   log(line: string): void;
+  /** A warning: shown even without a progress display. */
+  warn(line: string): void;
   done(): void;
 }
 
@@ -39,7 +41,7 @@ export function createProgressReporter(option: ProgressOption = "auto"): Progres
     case "plain":
       return new PlainProgress();
     default:
-      return { update: () => undefined, log: () => undefined, done: () => undefined };
+      return { update: () => undefined, log: () => undefined, warn: (line) => process.stderr.write(`warning: ${line}\n`), done: () => undefined };
   }
 }
 
@@ -73,6 +75,10 @@ class CliProgress implements ProgressReporter {
     } else this.bar.update(value, { line: progressLine(s) });
   }
 
+  warn(line: string): void {
+    this.log(`warning: ${line}`);
+  }
+
   log(line: string): void {
     if (this.started) {
       // cli-progress redraws on the current line: clear it, print, let the next update redraw.
@@ -95,6 +101,9 @@ class PlainProgress implements ProgressReporter {
   }
   log(line: string): void {
     process.stderr.write(`${line}\n`);
+  }
+  warn(line: string): void {
+    this.log(`warning: ${line}`);
   }
   done(): void {}
 }
@@ -120,6 +129,10 @@ class NotebookProgress implements ProgressReporter {
 
   log(line: string): void {
     console.log(line);
+  }
+
+  warn(line: string): void {
+    console.log(`warning: ${line}`);
   }
 
   done(): void {

@@ -101,7 +101,7 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
   const runDir = path.join(opts.reportsDir ?? defaultReportsDir(), runId);
   const profilesDir = path.join(opts.profilesDir ?? defaultProfilesDir(), runId);
   const progress = createProgressReporter(opts.progress);
-  for (const w of warnings) progress.log(`warning: ${w}`);
+  for (const w of warnings) progress.warn(w);
 
   const kafka = await resolveKafka(validated, opts, progress);
   // Before anything is written: an unreachable cluster or wrong credentials leave no run directory behind.
@@ -213,7 +213,7 @@ function writeReportSafely(runDir: string, progress: ProgressReporter): void {
   try {
     writeRunReport(runDir);
   } catch (err) {
-    progress.log(`warning: report.html could not be written: ${errorMessage(err)}`);
+    progress.warn(`report.html could not be written: ${errorMessage(err)}`);
   }
 }
 
@@ -381,7 +381,7 @@ async function runConfiguration(c: {
     // Topics go only after the roles are gone: kafkajs keeps refreshing metadata of every topic it has
     // used, and a deleted one makes those refreshes fail for the next repetition's topic too.
     const topics = store.manifest.repetitions.filter((r) => r.configId === config.id).map((r) => r.topic);
-    if (!spec.topic.keep && topics.length) await deleteTopics(c.kafka.connection, topics).catch((err) => progress.log(`warning: could not delete topics of ${config.id}: ${errorMessage(err)}`));
+    if (!spec.topic.keep && topics.length) await deleteTopics(c.kafka.connection, topics).catch((err) => progress.warn(`could not delete topics of ${config.id}: ${errorMessage(err)}`));
   }
 }
 

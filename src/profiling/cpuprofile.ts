@@ -48,7 +48,9 @@ export function parseCpuProfile(text: string, file = "(profile)", role?: string)
   try {
     data = JSON.parse(text);
   } catch (err) {
-    const truncated = text.length > 0 && !/[}\]]\s*$/.test(text);
+    const first = text.trimStart()[0];
+    if (first !== "{" && first !== "[") throw new ProfileError(`${where(file, role)} is not a V8 CPU profile (a .cpuprofile is JSON)`, { cause: err });
+    const truncated = !/[}\]]\s*$/.test(text);
     throw new ProfileError(`CPU profile ${where(file, role)} is ${truncated ? "truncated" : "not valid JSON"} (${(err as Error).message.split("\n")[0]})`, { cause: err });
   }
   return checkCpuProfile(data, file, role);
