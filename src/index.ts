@@ -12,6 +12,6 @@ export { computeStatistics, compareSamples, madOutliers, quantileSorted, tCritic
 export * from "./profiling";
 export * from "./report";
 export * from "./viz";
-export { loadRun, seriesOf, latencyOf, faultMarkers, configLabel, defaultRep, type RunData } from "./analysis/run-data";
-export { runFrames, toDataFrame, functionFrame, danfojs, type RunFrames } from "./analysis/frames";
+export { loadRun, seriesOf, latencyOf, faultMarkers, configLabel, defaultRep, latencySampleColumns, type RunData, type LatencySampleColumns } from "./analysis/run-data";
+export { runFrames, toDataFrame, columnsToDataFrame, latencySamplesFrame, functionFrame, danfojs, type RunFrames } from "./analysis/frames";
 export { configurationSummary, runSummaryText, warningsFor, formatMs, meanPlusMinus, accountingLine } from "./analysis/summary-text";

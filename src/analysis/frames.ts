@@ -4,7 +4,7 @@
  * Loaded lazily (it pulls in TensorFlow.js, ~1 s), so code that never asks for a frame never pays for it.
  */
 import type { DataFrame } from "danfojs-node";
-import { loadRun, type RunData } from "./run-data";
+import { latencySampleColumns, loadRun, type RunData } from "./run-data";
 import type { FunctionRow } from "../profiling/table";
 
 type Danfo = typeof import("danfojs-node");
@@ -29,6 +29,7 @@ export function danfojs(): Danfo {
 /** Rows of plain objects → a DataFrame (columns in first-seen order; nested values as JSON text). */
 export function toDataFrame(rows: Array<Record<string, unknown>>): DataFrame {
   const d = danfojs();
+  if (rows.length === 0) return new d.DataFrame([]); // danfojs cannot build a frame from zero columns
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const data = Object.fromEntries(
     cols.map((c) => [c, rows.map((r) => {
@@ -36,7 +37,19 @@ export function toDataFrame(rows: Array<Record<string, unknown>>): DataFrame {
       return v === undefined ? null : v !== null && typeof v === "object" ? JSON.stringify(v) : v;
     })]),
   );
-  return new d.DataFrame(data);
+  return columnsToDataFrame(data);
+}
+
+/** Columns (name → values) → a DataFrame, in danfojs's low-memory mode (one copy of the data, not two). */
+export function columnsToDataFrame(columns: Record<string, unknown[]>): DataFrame {
+  return new (danfojs().DataFrame)(columns, { config: { lowMemoryMode: true } });
+}
+
+/** Raw latency samples of a run (record.rawSamples) as a DataFrame: configId, rep, roleId, metric, valueUs. */
+export function latencySamplesFrame(runDir: string): DataFrame {
+  const cols = latencySampleColumns(runDir);
+  if (cols.valueUs.length === 0) return new (danfojs().DataFrame)([]);
+  return columnsToDataFrame(cols as unknown as Record<string, unknown[]>);
 }
 
 export interface RunFrames {

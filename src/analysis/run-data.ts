@@ -97,3 +97,41 @@ export function faultMarkers(run: RunData, configId: string, rep?: number): Faul
   const rec = run.manifest.repetitions.find((x) => x.configId === configId && x.rep === r);
   return (rec?.faults ?? []).map((f) => ({ atSec: f.actualAtMs / 1000, label: `${f.action} ${f.target}${f.ok ? "" : " (failed)"}` }));
 }
+
+export interface LatencySampleColumns {
+  configId: string[];
+  rep: number[];
+  roleId: string[];
+  metric: string[];
+  valueUs: number[];
+}
+
+/**
+ * Raw latency samples (µs) of a run recorded with `record.rawSamples: true`, read from the role result
+ * files as columns (one entry per sample: configuration, repetition, role, metric, value).
+ */
+export function latencySampleColumns(runDir: string): LatencySampleColumns {
+  const out: LatencySampleColumns = { configId: [], rep: [], roleId: [], metric: [], valueUs: [] };
+  const raw = path.join(runDir, "raw");
+  if (!fs.existsSync(raw)) return out;
+  const push = (configId: string, rep: number, roleId: string, metric: string, values: number[]) => {
+    for (const v of values) {
+      out.configId.push(configId);
+      out.rep.push(rep);
+      out.roleId.push(roleId);
+      out.metric.push(metric);
+      out.valueUs.push(v);
+    }
+  };
+  for (const configId of fs.readdirSync(raw)) {
+    for (const repDir of fs.readdirSync(path.join(raw, configId)).filter((d) => d.startsWith("rep-"))) {
+      const rep = Number(repDir.slice(4));
+      for (const f of fs.readdirSync(path.join(raw, configId, repDir)).filter((x) => x.endsWith(".json"))) {
+        const r = JSON.parse(fs.readFileSync(path.join(raw, configId, repDir, f), "utf8")) as { roleId: string; producers?: Array<{ raw: { sendLatencyUs: number[] } | null }>; consumers?: Array<{ raw: { e2eLatencyUs: number[] } | null }> };
+        for (const p of r.producers ?? []) if (p.raw) push(configId, rep, r.roleId, "sendLatencyUs", p.raw.sendLatencyUs);
+        for (const c of r.consumers ?? []) if (c.raw) push(configId, rep, r.roleId, "e2eLatencyUs", c.raw.e2eLatencyUs);
+      }
+    }
+  }
+  return out;
+}

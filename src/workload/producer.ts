@@ -322,7 +322,7 @@ export class InstrumentedProducer {
   private async sendBatch(topic: string, batch: Pending[]): Promise<void> {
     const startMs = monoMs();
     const m = this._metrics;
-    const payload = { topic, count: batch.length };
+    const payload = { topic, partition: batch[0]?.message.partition, count: batch.length };
     if (this.events.has(Events.PRODUCER_BATCH_START)) this.events.emit(Events.PRODUCER_BATCH_START, payload);
     try {
       if (!this.connected) throw new PerfLabError("NOT_CONNECTED", "InstrumentedProducer.send() before connect()");

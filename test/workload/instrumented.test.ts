@@ -16,7 +16,8 @@ async function topic(partitions = 3): Promise<string> {
 
 test("batching: batchSize sends full batches at once, linger holds the rest, flush sends it", { timeout: 60_000 }, async () => {
   const { conn } = await testKafka();
-  const t = await topic();
+  // Batches are per partition (like the Java client's): one partition makes the batch boundaries exact.
+  const t = await topic(1);
   const p = new InstrumentedProducer({ connection: conn, topic: t, batchSize: 10, lingerMs: 5000 });
   const batches: number[] = [];
   const off = p.events.on<{ count: number }>(Events.PRODUCER_BATCH_END, (e) => batches.push(e.payload.count));
@@ -29,6 +30,21 @@ test("batching: batchSize sends full batches at once, linger holds the rest, flu
   await p.flush();
   assert.equal(p.metrics.ackedCount, 25);
   assert.deepEqual(batches, [10, 10, 5]);
+  off();
+  await p.disconnect();
+});
+
+test("messages are batched per partition: every sendBatch carries one partition's full batch", { timeout: 60_000 }, async () => {
+  const { conn } = await testKafka();
+  const t = await topic(3);
+  const p = new InstrumentedProducer({ connection: conn, topic: t, batchSize: 10, lingerMs: 5000 });
+  const batches: Array<{ partition: number; count: number }> = [];
+  const off = p.events.on<{ partition: number; count: number }>(Events.PRODUCER_BATCH_END, (e) => batches.push(e.payload));
+  await p.connect();
+  await Promise.all(Array.from({ length: 30 }, (_, i) => p.send({ value: `v${i}`, partition: i % 3 })));
+  assert.equal(p.metrics.ackedCount, 30, "three full batches, no linger wait");
+  assert.deepEqual(batches.map((b) => b.count), [10, 10, 10]);
+  assert.deepEqual(batches.map((b) => b.partition).sort(), [0, 1, 2]);
   off();
   await p.disconnect();
 });
