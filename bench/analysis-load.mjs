@@ -24,8 +24,10 @@ if (process.argv[2] === "--child") {
     for (const d of fs.readdirSync(path.join(runDir, "raw", "c1"))) for (const f of fs.readdirSync(path.join(runDir, "raw", "c1", d))) JSON.parse(fs.readFileSync(path.join(runDir, "raw", "c1", d, f), "utf8"));
   } else {
     const frames = lab.runFrames(runDir);
-    const samplesFrame = lab.latencySamplesFrame(runDir);
-    const values = Float64Array.from(samplesFrame.column("valueUs").values);
+    // The samples are read once: the frame is built from the columns the statistics use.
+    const samples = lab.latencySampleColumns(runDir);
+    const samplesFrame = lab.latencySamplesFrame(samples);
+    const values = Float64Array.from(samples.valueUs);
     const stats = lab.computeStatistics(values);
     const summary = lab.summarize(frames.run.repetitions);
     const byRole = frames.timeseries.groupby(["roleId"]).agg({ consumed: ["mean", "std"] });
@@ -68,7 +70,7 @@ const run = (mode) => {
 };
 const res = { parse: [], lab: [] };
 for (let i = 0; i < REPS; i++) for (const m of i % 2 ? ["lab", "parse"] : ["parse", "lab"]) res[m].push(run(m));
-fs.rmSync(dir, { recursive: true, force: true });
+if (!process.env.KEEP_BENCH_RUN) fs.rmSync(dir, { recursive: true, force: true }); else console.error("kept", dir);
 const mean = (xs, k) => +(xs.reduce((a, b) => a + b[k], 0) / xs.length).toFixed(1);
 const out = {
   benchmark: "analysis-load",

@@ -30,13 +30,17 @@ export function danfojs(): Danfo {
 export function toDataFrame(rows: Array<Record<string, unknown>>): DataFrame {
   const d = danfojs();
   if (rows.length === 0) return new d.DataFrame([]); // danfojs cannot build a frame from zero columns
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const data = Object.fromEntries(
-    cols.map((c) => [c, rows.map((r) => {
-      const v = r[c];
-      return v === undefined ? null : v !== null && typeof v === "object" ? JSON.stringify(v) : v;
-    })]),
-  );
+  const seen = new Set<string>();
+  for (const r of rows) for (const k in r) seen.add(k);
+  const data: Record<string, unknown[]> = {};
+  for (const c of seen) {
+    const col = new Array<unknown>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]![c];
+      col[i] = v === undefined ? null : v !== null && typeof v === "object" ? JSON.stringify(v) : v;
+    }
+    data[c] = col;
+  }
   return columnsToDataFrame(data);
 }
 
@@ -46,8 +50,8 @@ export function columnsToDataFrame(columns: Record<string, unknown[]>): DataFram
 }
 
 /** Raw latency samples of a run (record.rawSamples) as a DataFrame: configId, rep, roleId, metric, valueUs. */
-export function latencySamplesFrame(runDir: string): DataFrame {
-  const cols = latencySampleColumns(runDir);
+export function latencySamplesFrame(runDirOrColumns: string | ReturnType<typeof latencySampleColumns>): DataFrame {
+  const cols = typeof runDirOrColumns === "string" ? latencySampleColumns(runDirOrColumns) : runDirOrColumns;
   if (cols.valueUs.length === 0) return new (danfojs().DataFrame)([]);
   return columnsToDataFrame(cols as unknown as Record<string, unknown[]>);
 }

@@ -16,7 +16,7 @@ export interface RunData {
   /** configId → histogram name → encoded merged histogram of the warm repetitions. */
   histograms: Record<string, Record<LatencyName, string>>;
   /** One row per role and second (timeseries.csv). */
-  timeseries: Array<Record<string, string | number | null>>;
+  timeseries: Array<Record<string, string | number | boolean | null>>;
 }
 
 function readJsonFile<T>(runDir: string, name: string, required: boolean): T | null {

