@@ -31,6 +31,8 @@ export interface ClusterState {
   createdAt: string;
   /** Process that owns the cluster: when it dies, the watchdog takes the cluster down. Null for `perflab kafka up`. */
   ownerPid: number | null;
+  /** Processes that reused an owned cluster (ensureEmbeddedKafka): it stays up while any owner lives. */
+  coOwnerPids?: number[];
   watchdogPid: number | null;
   /** SASL mechanisms on the client listener, [] for PLAINTEXT. Passwords are never stored here. */
   saslMechanisms: string[];
@@ -125,4 +127,9 @@ function readOr(file: string, fallback: string): string {
   } catch {
     return fallback; // the holder has not written its pid yet
   }
+}
+
+/** Owners of a cluster (the first one and those that reused it); [] for a cluster from `perflab kafka up`. */
+export function clusterOwners(state: ClusterState): number[] {
+  return state.ownerPid === null ? [] : [state.ownerPid, ...(state.coOwnerPids ?? [])];
 }

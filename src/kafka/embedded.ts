@@ -10,6 +10,7 @@ import { nodeEntryArgs } from "../util/node-entry";
 import { allPorts, brokerPorts, brokerProperties, newClusterId, scramFormatArgs, type BrokerPorts } from "./broker-config";
 import {
   brokerAlive,
+  clusterOwners,
   clusterPaths,
   readClusterState,
   withClusterLock,
@@ -249,7 +250,11 @@ export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): 
 export async function ensureEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): Promise<EmbeddedKafka> {
   const want = validateBrokerCount(opts.brokers ?? 1);
   const found = findEmbeddedKafka({ stateDir: opts.stateDir });
-  if (found) {
+  if (found && !(await adoptOwnedCluster(found.paths, opts.owner ?? null))) {
+    // Its owners are gone: the watchdog is taking it down. Finish that, then start afresh.
+    opts.log?.("the running cluster's owner has exited: starting a new one");
+    await stopEmbeddedKafka({ stateDir: opts.stateDir });
+  } else if (found) {
     const have = found.state.brokers.length;
     if (have === want) {
       for (const b of found.state.brokers) if (!brokerAlive(b)) await found.startBroker(b.id);
@@ -259,6 +264,23 @@ export async function ensureEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}):
     await found.stop();
   }
   return startEmbeddedKafka(opts);
+}
+
+/**
+ * Reusing a cluster another process owns: join its owners, so it stays up while this process lives (the
+ * first owner may exit first). False when every owner is already gone (the watchdog is tearing it down).
+ */
+async function adoptOwnedCluster(paths: ClusterPaths, owner: number | null): Promise<boolean> {
+  return withClusterLock(paths, async () => {
+    const state = readClusterState(paths);
+    if (!state || state.ownerPid === null) return true;
+    if (!clusterOwners(state).some(isAlive)) return false;
+    if (owner !== null && !clusterOwners(state).includes(owner)) {
+      state.coOwnerPids = [...(state.coOwnerPids ?? []).filter(isAlive), owner];
+      writeClusterState(paths, state);
+    }
+    return true;
+  });
 }
 
 /** `perflab kafka down`: stop every broker and the watchdog, remove data. Returns how many brokers were running. */
@@ -540,11 +562,17 @@ async function teardown(paths: ClusterPaths, state: ClusterState): Promise<void>
   fs.rmSync(paths.root, { recursive: true, force: true });
 }
 
-/** Exported for the watchdog: tear the cluster down without taking the lock (its owner may hold it). */
-export async function teardownCluster(stateDir: string): Promise<void> {
+/**
+ * For the watchdog: tear the cluster down if it still belongs to `ownerPid` and no owner lives. Under the
+ * cluster lock (a lock its dead owner held is taken over), so it cannot race a process that is replacing
+ * the orphaned cluster with a new one in the same folder.
+ */
+export async function teardownOrphanedCluster(stateDir: string, ownerPid: number): Promise<void> {
   const paths = clusterPaths(stateDir);
-  const state = readClusterState(paths);
-  if (state) await teardown(paths, state);
+  await withClusterLock(paths, async () => {
+    const state = readClusterState(paths);
+    if (state && state.ownerPid === ownerPid && !clusterOwners(state).some(isAlive)) await teardown(paths, state);
+  });
 }
 
 async function assertPortsFree(ports: BrokerPorts[], host: string): Promise<void> {

@@ -1,11 +1,12 @@
 /**
  * Watchdog process for an owned embedded cluster: `node watchdog.js <stateDir> <ownerPid>`.
  * Polls its owner (a test, a notebook kernel, a `perflab run`) and takes the cluster down when the owner
- * is gone, however it ended (crash, SIGKILL) — so no broker JVM outlives its owner. It exits by itself
+ * and every process that reused the cluster are gone, however they ended (crash, SIGKILL) — so no broker
+ * JVM outlives its owners. It exits by itself
  * when the cluster is taken down normally or handed to another owner.
  */
-import { clusterPaths, readClusterState } from "./cluster-state";
-import { teardownCluster } from "./embedded";
+import { clusterOwners, clusterPaths, readClusterState } from "./cluster-state";
+import { teardownOrphanedCluster } from "./embedded";
 import { isAlive } from "../util/process";
 
 const [stateDir, ownerArg] = process.argv.slice(2);
@@ -20,8 +21,8 @@ async function main(): Promise<void> {
   for (;;) {
     const state = readClusterState(paths);
     if (!state || state.ownerPid !== ownerPid) return; // cluster gone or re-owned: nothing to guard
-    if (!isAlive(ownerPid)) {
-      await teardownCluster(stateDir);
+    if (!clusterOwners(state).some(isAlive)) {
+      await teardownOrphanedCluster(stateDir, ownerPid);
       return;
     }
     await new Promise((r) => setTimeout(r, 300));

@@ -122,14 +122,54 @@ test("Ctrl-C (SIGINT) during `kafka up --brokers 3` stops every broker it starte
   assertNothingLeft(dir);
 });
 
+/** A child process that starts (or reuses) an owned cluster in `dir`; resolves once it reports READY. */
+async function clusterOwner(dir: string, mode: "start" | "ensure"): Promise<{ child: ReturnType<typeof spawn>; bootstrap: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "fixtures", "own-cluster.ts"), dir, mode], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (err += d));
+  await waitFor(`the ${mode} owner to report READY`, () => out.includes("READY"), { timeoutMs: 60_000 }).catch((e: Error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${e.message}; its log:\n${err}`);
+  });
+  return { child, bootstrap: /READY (\S+)/.exec(out)![1]! };
+}
+
 test("a process that owns a cluster and crashes (SIGKILL) leaves no broker behind", { timeout: 90_000 }, async () => {
   const { dir } = freshState();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "fixtures", "own-cluster.ts"), dir], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  await waitFor("the owner to report READY", () => out.includes("READY"), { timeoutMs: 60_000 });
+  const { child } = await clusterOwner(dir, "start");
   assert.equal(javaProcessesOf(dir).length, 1);
   child.kill("SIGKILL");
   await waitFor("the watchdog to stop the orphaned broker", () => javaProcessesOf(dir).length === 0, { timeoutMs: 20_000, intervalMs: 200 });
   await waitFor("the cluster state to be removed", () => !fs.existsSync(path.join(dir, "cluster", "state.json")), { timeoutMs: 10_000 });
+});
+
+test("a reused cluster stays up while any of its owners lives, and goes when the last one exits", { timeout: 120_000 }, async () => {
+  const { dir } = freshState();
+  const first = await clusterOwner(dir, "start");
+  const second = await clusterOwner(dir, "ensure");
+  assert.equal(second.bootstrap, first.bootstrap, "the second process reused the running cluster");
+  const broker = javaProcessesOf(dir);
+  assert.equal(broker.length, 1);
+  first.child.kill("SIGKILL");
+  await new Promise((r) => setTimeout(r, 2000)); // the watchdog polls every 300 ms
+  assert.deepEqual(javaProcessesOf(dir), broker, "the broker outlives its first owner while the second one runs");
+  second.child.kill("SIGKILL");
+  await waitFor("the watchdog to stop the broker after the last owner", () => javaProcessesOf(dir).length === 0, { timeoutMs: 20_000, intervalMs: 200 });
+});
+
+test("ensureEmbeddedKafka does not reuse a cluster whose owner has just died: it starts a fresh one", { timeout: 120_000 }, async () => {
+  const { dir } = freshState();
+  const first = await clusterOwner(dir, "start");
+  const old = javaProcessesOf(dir);
+  first.child.kill("SIGKILL");
+  const second = await clusterOwner(dir, "ensure"); // races the watchdog's teardown on purpose
+  await new Promise((r) => setTimeout(r, 2000));
+  const now = javaProcessesOf(dir);
+  assert.equal(now.length, 1, "a broker is up for the second process");
+  assert.notDeepEqual(now, old, "it is a new broker, not the orphan being torn down");
+  assert.ok(second.bootstrap);
+  second.child.kill("SIGKILL");
+  await waitFor("no broker left", () => javaProcessesOf(dir).length === 0, { timeoutMs: 20_000, intervalMs: 200 });
 });
