@@ -58,7 +58,7 @@ function generate(file) {
   }
   write('],"startTime":0,"endTime":');
   let size = fs.fstatSync(fd).size;
-  const samplesNeeded = Math.max(1000, Math.floor((TARGET_MB * 1e6 - size) / 10.4));
+  const samplesNeeded = Math.max(1000, Math.floor((TARGET_MB * 1e6 - size) / 10.2));
   const samples = [];
   const deltas = [];
   let t = 0;

@@ -257,6 +257,17 @@ async function checkReachable(conn: KafkaConnection): Promise<void> {
   await withAdmin(conn, (a) => a.describeCluster());
 }
 
+/** True if the cluster answers a metadata request within `timeoutMs`. */
+async function reachableWithin(conn: KafkaConnection, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([checkReachable(conn).then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 type ConfigOutcome = "ok" | "fatal";
 
 async function runConfiguration(c: {
@@ -370,6 +381,12 @@ async function runConfiguration(c: {
       store.writeManifest();
       progress.log(repLine(c.configIndex, c.configCount, config.label, plan, row));
       if (outcome.error instanceof RoleFailure && outcome.error.fatalInput) return "fatal";
+      // Kafka gone (a cluster stopped from outside, a dropped network): end the run now rather than fail
+      // every remaining repetition slowly, one client timeout after another.
+      if (outcome.state === "errored" && !c.signal.aborted && !(await reachableWithin(c.kafka.connection, 15_000))) {
+        progress.warn(`Kafka at ${c.kafka.connection.bootstrap.join(",")} is no longer reachable: ending the run, keeping what was measured`);
+        return "fatal";
+      }
     }
     // Without a completed warm repetition, pool the cold one so latency figures exist at all.
     if (resultsByRep.length === 0 && coldResults) store.setPooledHistograms(config.id, pooledHistograms([coldResults]));

@@ -5,6 +5,7 @@ import path from "node:path";
 import { runExperiment, type RunResult } from "../../src/experiment";
 import { processesMentioning } from "../../src/util/process";
 import { tempDir, testKafka } from "../helpers/kafka";
+import { embeddedConnection, startEmbeddedKafka, stopEmbeddedKafka } from "../../src/kafka";
 
 // Watchdogs: whatever a role does, a run ends — with an error naming the role and the cause, a partial
 // report, and no process left behind. Timeouts are short here; their defaults are in the spec's `timeouts`.
@@ -57,4 +58,35 @@ test("a throwing handler: counted as processing errors (onError continue), or it
   const stop = await run({ name: "throws-stop", workload: { messages: 90 }, consumers: { handler: "./throw-every-third.ts", onError: "stop" }, timeouts: { drainMs: 10_000 } });
   assert.equal(stop.repetitions[0]!.state, "errored");
   assert.match(stop.repetitions[0]!.error!, /consumer-0: .*handler failed on .*@\d+: bad record #3 \(consumers\.onError is "stop"\)/);
+});
+
+test("Kafka gone mid-run (cluster stopped from outside): the run ends early as errored, keeping what it measured", { timeout: 300_000 }, async () => {
+  const stateDir = tempDir("perflab-gone-");
+  const cluster = await startEmbeddedKafka({ brokers: 1, basePort: "auto", stateDir, owner: process.pid });
+  const out = tempDir("perflab-gone-out-");
+  const t0 = Date.now();
+  // Stop the cluster once the first repetition is on disk.
+  const stopper = setInterval(() => {
+    const runs = fs.readdirSync(out).filter((d) => fs.existsSync(path.join(out, d, "repetitions.json")));
+    const reps = runs.length ? (JSON.parse(fs.readFileSync(path.join(out, runs[0]!, "repetitions.json"), "utf8")) as unknown[]) : [];
+    if (reps.length >= 1) {
+      clearInterval(stopper);
+      void stopEmbeddedKafka({ stateDir });
+    }
+  }, 200);
+  try {
+    const r = await runExperiment(
+      { name: "kafka-gone", workload: { durationSec: 2, rate: 200 }, repetitions: 5, warmup: 0, timeouts: { readyMs: 20_000, drainMs: 10_000, stopMs: 10_000 } } as never,
+      { connection: embeddedConnection(cluster.bootstrap), stateDir, reportsDir: out, profilesDir: out, progress: "none" },
+    );
+    assert.equal(r.state, "errored");
+    assert.ok(r.repetitions.length < 5, `stopped after ${r.repetitions.length} of 5 repetitions`);
+    assert.ok(r.repetitions.some((x) => x.state === "completed"), "the repetition before the stop is kept");
+    assert.ok(Date.now() - t0 < 200_000, "ends well before every repetition timed out");
+    assert.ok(fs.existsSync(path.join(r.runDir, "report.html")));
+    assert.deepEqual(processesMentioning(r.runDir), []);
+  } finally {
+    clearInterval(stopper);
+    await stopEmbeddedKafka({ stateDir });
+  }
 });
