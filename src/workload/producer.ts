@@ -1,3 +1,4 @@
+import "./kafkajs-headers"; // before kafkajs encodes its first record: a faster header encoder, same bytes
 import { CompressionTypes, Kafka, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
 import { InputError, PerfLabError } from "../errors";
 import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
