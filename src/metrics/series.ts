@@ -104,9 +104,12 @@ export class TotalsSeries {
     this.boundary = recorder.origin + recorder.intervalMs;
   }
 
-  /** Call before counting an event at `ms`, with the totals so far. Cheap unless a bucket boundary passed. */
-  maybeRoll(ms: number, totals: number[]): void {
-    if (ms >= this.boundary) this.roll(ms, totals);
+  /**
+   * Before counting an event at `ms`: true once a bucket boundary has passed, and then the caller calls
+   * `roll` with its totals so far (hot paths build that array only then).
+   */
+  due(ms: number): boolean {
+    return ms >= this.boundary;
   }
 
   /** Write what was counted in the current bucket; `ms` starts the next bucket. */

@@ -55,7 +55,7 @@ export class ProducerMetrics {
   }
 
   onSend(bytes: number, ms: number): void {
-    this.totals.maybeRoll(ms, [this.sent, this.bytesSent]);
+    if (this.totals.due(ms)) this.totals.roll(ms, [this.sent, this.bytesSent]);
     this.sent++;
     this.bytesSent += bytes;
     if (this.firstSendMs === null) this.firstSendMs = ms;
@@ -174,7 +174,7 @@ export class ConsumerMetrics {
 
   /** Record one received message; returns how many times this id has now been seen (1 = first). */
   onReceive(producerIndex: number | null, seq: number, sentMs: number | null, createTimeMs: number, bytes: number, ms: number): number {
-    this.totals.maybeRoll(ms, [this.consumed, this.bytesConsumed]);
+    if (this.totals.due(ms)) this.totals.roll(ms, [this.consumed, this.bytesConsumed]);
     this.consumed++;
     this.bytesConsumed += bytes;
     if (this.firstReceiveMs === null) this.firstReceiveMs = ms;

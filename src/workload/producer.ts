@@ -93,7 +93,8 @@ export class InstrumentedProducer {
   readonly options: Required<Pick<InstrumentedProducerOptions, "acks" | "compression" | "idempotent" | "batchSize" | "batchBytes" | "lingerMs" | "maxBufferedMessages">>;
   private readonly producer: Producer;
   private readonly topic: string | undefined;
-  private readonly accumulators = new Map<string, Accumulator>();
+  /** Batches being accumulated: per topic, indexed by partition. */
+  private readonly accumulators = new Map<string, Accumulator[]>();
   private readonly partitionCounts = new Map<string, number>();
   private readonly metadataWaiting = new Map<string, Queued[]>();
   /** Keyless messages stick to one partition until its batch is sent (the Java client's sticky partitioner). */
@@ -230,9 +231,10 @@ export class InstrumentedProducer {
     const bytes = byteLength(message.key) + byteLength(message.value);
     m.onSend(bytes, sendMs);
     this.outstanding++;
-    const key = `${topic}\u0000${partition}`;
-    let acc = this.accumulators.get(key);
-    if (!acc) this.accumulators.set(key, (acc = { topic, partition, pending: [], bytes: 0, timer: null }));
+    let byPartition = this.accumulators.get(topic);
+    if (!byPartition) this.accumulators.set(topic, (byPartition = []));
+    let acc = byPartition[partition];
+    if (!acc) byPartition[partition] = acc = { topic, partition, pending: [], bytes: 0, timer: null };
     acc.pending.push({
       message: { key: message.key ?? null, value, headers, partition },
       seq,
@@ -285,7 +287,7 @@ export class InstrumentedProducer {
   /** Send everything accumulated now and wait until every message sent so far is acknowledged or failed. */
   async flush(): Promise<void> {
     while (this.metadataWaiting.size > 0) await new Promise((r) => setTimeout(r, 5));
-    for (const acc of this.accumulators.values()) this.sendAccumulated(acc);
+    for (const byPartition of this.accumulators.values()) for (const acc of byPartition) if (acc) this.sendAccumulated(acc);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 

@@ -153,7 +153,9 @@ test("heap sampling: the top allocation site is the allocating function, in Type
   const user = t.rows.filter((r) => r.category === "user");
   const alloc = user.find((r) => r.name === "allocate")!;
   assert.ok(alloc, JSON.stringify(user.slice(0, 5)));
-  assert.ok(alloc.totalBytes > 4e6, `allocate: ${alloc.totalBytes} bytes`);
+  // Sampled (one sample per 16 KB on average): ~4 MB measured over many runs (its 8,000 strings, in
+  // String.prototype.repeat below it); half of that is far outside the sampling error.
+  assert.ok(alloc.totalBytes > 2e6, `allocate: ${alloc.totalBytes} bytes`);
   assert.match(alloc.location, /workload\.ts:\d+:\d+$/);
   const gc = JSON.parse(fs.readFileSync(heap.files.gc!, "utf8"));
   assert.ok(Array.isArray(gc.pauses));
