@@ -80,7 +80,11 @@ export function configurationSummary(input: {
   const messages = rows[0] ? rows[0].produced : 0;
   if (loop && loop.n > 0) {
     lines.push(`  Producer loop:      ${meanPlusMinus(loop, "ms")}    [publish ${formatNumber(messages)} messages, first send → last ack]`);
-    lines.push(`  Range (min … max):  ${range(loop, "ms")}    95% CI of the mean ${Number.isFinite(loop.ci95Low) ? `${formatMs(loop.ci95Low, loop.mean)} … ${formatMs(loop.ci95High, loop.mean)}` : "–"}`);
+    // With 2–4 runs Student's t is large (12.7 for n = 2): the interval is honest but wide, and may reach
+    // below zero for a duration. Say why rather than clamp it.
+    const ci = Number.isFinite(loop.ci95Low) ? `${formatMs(loop.ci95Low, loop.mean)} … ${formatMs(loop.ci95High, loop.mean)}` : "–";
+    const few = loop.n < 5 ? `  (only ${loop.n} run${loop.n === 1 ? "" : "s"}: more repetitions narrow it)` : "";
+    lines.push(`  Range (min … max):  ${range(loop, "ms")}    95% CI of the mean ${ci}${few}`);
   }
   const cloop = get("consumerLoopMs");
   if (cloop && cloop.n > 0) lines.push(`  Consumer loop:      ${meanPlusMinus(cloop, "ms")}    [first message received → last processed]`);
