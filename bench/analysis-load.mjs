@@ -1,6 +1,7 @@
 // Benchmark: load a run with 1M raw latency samples and 100k time-series rows into DataFrames and compute
 // every summary (target < 2 s), against the floor of reading and JSON/CSV-parsing the same files.
 // Each variant in a fresh process. Writes bench/results/analysis-load.json.   node bench/analysis-load.mjs [--reps 3]
+// KEEP_BENCH_RUN=1 keeps the generated run directory (its path is printed) for profiling by hand.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

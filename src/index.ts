@@ -2,7 +2,6 @@
  * kafka-perf-lab: measure and explain the performance of Kafka producer and consumer applications.
  * This is the public face used by notebooks (`import { … } from "kafka-perf-lab"`) and user code.
  */
-import "./workload/kafkajs-headers";
 export * from "./errors";
 export { workspaceRoot, stateDir, reportsDir, profilesDir, packageRoot } from "./paths";
 export * from "./kafka";

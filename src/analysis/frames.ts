@@ -4,7 +4,7 @@
  * Loaded lazily (it pulls in TensorFlow.js, ~1 s), so code that never asks for a frame never pays for it.
  */
 import type { DataFrame } from "danfojs-node";
-import { latencySampleColumns, loadRun, type RunData } from "./run-data";
+import { latencySampleColumns, loadRun, type LatencySampleColumns, type RunData } from "./run-data";
 import type { FunctionRow } from "../profiling/table";
 
 type Danfo = typeof import("danfojs-node");
@@ -50,7 +50,7 @@ export function columnsToDataFrame(columns: Record<string, unknown[]>): DataFram
 }
 
 /** Raw latency samples of a run (record.rawSamples) as a DataFrame: configId, rep, roleId, metric, valueUs. */
-export function latencySamplesFrame(runDirOrColumns: string | ReturnType<typeof latencySampleColumns>): DataFrame {
+export function latencySamplesFrame(runDirOrColumns: string | LatencySampleColumns): DataFrame {
   const cols = typeof runDirOrColumns === "string" ? latencySampleColumns(runDirOrColumns) : runDirOrColumns;
   if (cols.valueUs.length === 0) return new (danfojs().DataFrame)([]);
   return columnsToDataFrame(cols as unknown as Record<string, unknown[]>);

@@ -2,8 +2,8 @@
  * Watchdog process for an owned embedded cluster: `node watchdog.js <stateDir> <ownerPid>`.
  * Polls its owner (a test, a notebook kernel, a `perflab run`) and takes the cluster down when the owner
  * and every process that reused the cluster are gone, however they ended (crash, SIGKILL) — so no broker
- * JVM outlives its owners. It exits by itself
- * when the cluster is taken down normally or handed to another owner.
+ * JVM outlives its owners. It exits by itself when the cluster is taken down normally or handed to
+ * another owner.
  */
 import { clusterOwners, clusterPaths, readClusterState } from "./cluster-state";
 import { teardownOrphanedCluster } from "./embedded";
