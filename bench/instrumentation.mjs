@@ -1,7 +1,10 @@
-// Benchmark: what does the lab's instrumentation cost? Instrumented producer/consumer against bare kafkajs
-// doing the same batching, on the same embedded broker, in the same run, interleaved (order alternating
-// per round). Also the per-message recording cost in ns, and summarizing 1M latency samples.
-// Writes bench/results/instrumentation.json.   node bench/instrumentation.mjs [--rounds N] [--messages N]
+// Benchmark: what does the lab's instrumentation cost? The lab's producer and consumer against bare kafkajs
+// doing the same thing — one partition per request, 200 messages per request, at most 10 requests in
+// flight — on the same embedded broker, in the same run, interleaved (the order rotates every round).
+// Producer variants: offsets (the default: nothing added to the messages), the id header, the id trailer.
+// Also: the per-message recording cost (ns), the offset join (ms per million messages), statistics of
+// 1M samples. Writes bench/results/instrumentation.json.
+//   node bench/instrumentation.mjs [--rounds N] [--messages N]
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,32 +12,41 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const lab = require(path.join(root, "dist", "index.js"));
-const { Kafka, Partitioners, logLevel } = require("kafkajs");
+const dist = (p) => require(path.join(root, "dist", p));
+const lab = dist("index.js");
+const { ProducerMetrics } = dist("workload/producer-metrics.js");
+const { ConsumerMetrics } = dist("workload/consumer-metrics.js");
+const { Batch } = dist("workload/batch.js");
+const { joinOffsets } = dist("results/join.js");
+const hist = dist("metrics/histogram.js");
+const { monoMs } = dist("metrics/clock.js");
+const { Kafka, logLevel } = require("kafkajs");
 const arg = (name, def) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : def);
-const ROUNDS = arg("--rounds", 6);
-const N = arg("--messages", 100_000);
+const ROUNDS = arg("--rounds", 16);
+const N = arg("--messages", 500_000);
 const BATCH = 200;
 const IN_FLIGHT = 10;
+const PARTITIONS = 3;
 const payload = Buffer.alloc(100, 120);
 
 const stats = (xs) => lab.computeStatistics(xs);
 const fmt = (s) => `${Math.round(s.mean).toLocaleString("en-US")} ± ${Math.round(s.std).toLocaleString("en-US")}`;
 
 async function topic(conn, name) {
-  await lab.createTopic(conn, { name, partitions: 3, replicationFactor: 1 });
+  await lab.createTopic(conn, { name, partitions: PARTITIONS, replicationFactor: 1 });
   return name;
 }
 
-// Bare kafkajs: the same batching as the lab (200 messages per sendBatch, at most 10 batches in flight).
+// Bare kafkajs, the lab's batching by hand: batch k is 200 messages of partition k mod 3, one sendBatch each.
 async function bareProduce(kafka, t) {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const t0 = performance.now();
   const inFlight = new Set();
-  for (let sent = 0; sent < N; sent += BATCH) {
+  for (let sent = 0, k = 0; sent < N; sent += BATCH, k++) {
+    const partition = k % PARTITIONS;
     const messages = [];
-    for (let i = 0; i < BATCH; i++) messages.push({ key: null, value: payload });
+    for (let i = 0; i < BATCH; i++) messages.push({ key: null, value: payload, partition });
     const p = producer.sendBatch({ topicMessages: [{ topic: t, messages }], acks: -1 });
     inFlight.add(p);
     p.finally(() => inFlight.delete(p));
@@ -77,7 +89,10 @@ async function bareConsume(kafka, t, group, workUs = 0) {
   const ms = await new Promise((resolve, reject) => {
     consumer
       .run({
-        eachMessage: async () => {
+        // The lab commits processed offsets on its own timer (5 s, longer than a run): no kafkajs autoCommit either.
+        autoCommit: false,
+        // Synchronous, as the lab's handler: kafkajs awaits whatever it returns, and undefined costs no promise.
+        eachMessage: () => {
           work(workUs);
           if (n === 0) t0 = performance.now();
           if (++n === N) resolve(performance.now() - t0);
@@ -89,7 +104,7 @@ async function bareConsume(kafka, t, group, workUs = 0) {
   return (N / ms) * 1000;
 }
 
-async function labConsume(conn, t, group, workUs = 0) {
+async function labConsume(conn, t, group, idCarrier, workUs = 0) {
   let n = 0;
   let t0 = 0;
   let done;
@@ -98,6 +113,7 @@ async function labConsume(conn, t, group, workUs = 0) {
     connection: conn,
     groupId: group,
     topics: [t],
+    idCarrier,
     handler: () => {
       work(workUs);
       if (n === 0) t0 = performance.now();
@@ -110,81 +126,95 @@ async function labConsume(conn, t, group, workUs = 0) {
   return (N / ms) * 1000;
 }
 
+/** Recording cost per message (ns) on the hot paths, the offset join, and statistics of 1M values. */
 function recordingCost() {
   const K = 1_000_000;
-  const p = new lab.ProducerMetrics(0);
-  const c = new lab.ConsumerMetrics();
-  const t = lab.monoMs();
-  for (let i = 0; i < 50_000; i++) {
-    p.nextSeq();
-    p.onSend(100, t);
-    p.onAck(i, t, t + 1, null);
-    c.onReceive(0, i, t, Date.now(), 100, t + 2);
-  }
   const time = (fn) => {
     const t0 = process.hrtime.bigint();
     fn();
     return Number(process.hrtime.bigint() - t0) / K;
   };
-  const send = time(() => {
-    for (let i = 0; i < K; i++) {
-      const now = lab.monoMs();
-      const seq = p.nextSeq();
-      p.onSend(100, now);
-      p.onAck(seq, now, now + 1.5, null);
+  const p = new ProducerMetrics(0, "offsets");
+  const c = new ConsumerMetrics("offsets");
+  const t = monoMs();
+  const sendAndAck = time(() => {
+    for (let b = 0; b < K / BATCH; b++) {
+      const batch = new Batch("t", b % 3);
+      for (let i = 0; i < BATCH; i++) {
+        const now = monoMs();
+        p.onSend(100, now);
+        batch.add({ key: null, value: payload }, 100, now, undefined, undefined, null);
+      }
+      p.onAckedBatch(batch, b * BATCH, t, monoMs());
     }
   });
-  const recv = time(() => {
-    for (let i = 0; i < K; i++) {
-      const now = lab.monoMs();
-      c.onReceive(0, 50_000 + i, now - 2.5, 0, 100, now);
-    }
+  const receive = time(() => {
+    const rec = { timestamp: Date.now() };
+    for (let i = 0; i < K; i++) c.onReceive(i % 3, Math.floor(i / 3), null, rec, 100, monoMs());
   });
+  const joinMs = time(() => joinOffsets([{ log: p.offsetLog, sent: K, failed: 0 }], [{ roleId: "c", log: c.offsetLog }])) * (K / 1e6);
   const values = Float64Array.from({ length: K }, (_, i) => ((i * 2654435761) % 100_000) / 10);
   const t0 = performance.now();
   lab.computeStatistics(values);
   const statsMs = performance.now() - t0;
-  const h = lab.createHistogram({ wasm: false });
-  for (const v of values) lab.recordUs(h, v * 1000);
+  const h = hist.createHistogram({ wasm: false });
+  for (const v of values) hist.recordUs(h, v * 1000);
   const t1 = performance.now();
-  lab.summarizeHistogram(lab.mergeHistograms([lab.encodeHistogram(h), lab.encodeHistogram(h)]));
+  hist.summarizeHistogram(hist.mergeHistograms([hist.encodeHistogram(h), hist.encodeHistogram(h)]));
   const mergeMs = performance.now() - t1;
-  return { producerSendAndAckNs: +send.toFixed(1), consumerReceiveNs: +recv.toFixed(1), statistics1MSamplesMs: +statsMs.toFixed(1), mergeAndSummarize2HistogramsOf1MMs: +mergeMs.toFixed(1) };
+  const offsetBytesPerMessage = (p.offsetLog.encode().length + c.offsetLog.encode().length) / K;
+  return {
+    producerSendAndAckNs: +sendAndAck.toFixed(1),
+    consumerReceiveNs: +receive.toFixed(1),
+    offsetJoinMsPerMillion: +joinMs.toFixed(1),
+    offsetRecordBytesPerMessage: +offsetBytesPerMessage.toFixed(2),
+    statistics1MSamplesMs: +statsMs.toFixed(1),
+    mergeAndSummarize2HistogramsOf1MMs: +mergeMs.toFixed(1),
+  };
 }
 
 const kafkaHandle = await lab.ensureEmbeddedKafka({ brokers: 1, owner: process.pid });
 const conn = lab.embeddedConnection(kafkaHandle.bootstrap);
 const kafka = new Kafka({ clientId: "bench-bare", brokers: kafkaHandle.bootstrap, logLevel: logLevel.NOTHING });
-await lab.initHistograms();
-const res = { bareProduce: [], labProduceHeader: [], labProduceTrailer: [], bareConsumeHeader: [], labConsumeHeader: [], bareConsumeTrailer: [], labConsumeTrailer: [], bareConsumeWork: [], labConsumeWork: [] };
-const ratios = { produceHeader: [], produceTrailer: [], consumeHeader: [], consumeTrailer: [], consumeWork: [] };
+await hist.initHistograms();
+const PRODUCERS = ["bare", "offsets", "header", "trailer"];
+const res = { bareProduce: [], labProduceOffsets: [], labProduceHeader: [], labProduceTrailer: [] };
+const ratios = { produceOffsets: [], produceHeader: [], produceTrailer: [] };
+const CONSUMERS = [
+  ["Offsets", "offsets", 0],
+  ["Header", "header", 0],
+  ["Work", "offsets", WORK_US],
+];
+for (const [name] of CONSUMERS) {
+  res[`bareConsume${name}`] = [];
+  res[`labConsume${name}`] = [];
+  ratios[`consume${name}`] = [];
+}
 const stamp = Date.now().toString(36);
-for (let r = 0; r < ROUNDS; r++) {
-  process.stderr.write(`round ${r + 1}/${ROUNDS} …\n`);
-  // Order rotates per round so drift on a noisy machine hits every variant alike.
-  const variants = ["bare", "header", "trailer"];
-  const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+// Round 0 warms the JIT (kafkajs's and the lab's code) and the broker; it is not recorded.
+for (let r = -1; r < ROUNDS; r++) {
+  process.stderr.write(r < 0 ? "warm-up round …\n" : `round ${r + 1}/${ROUNDS} …\n`);
+  // The order rotates per round so drift on a noisy machine hits every variant alike.
+  const order = PRODUCERS.map((_, i) => PRODUCERS[(i + Math.max(0, r)) % PRODUCERS.length]);
   const round = {};
   for (const who of order) {
     const t = await topic(conn, `bench-${stamp}-${r}-${who}`);
     if (who === "bare") round.bareProduce = await bareProduce(kafka, t);
-    else round[who === "header" ? "labProduceHeader" : "labProduceTrailer"] = await labProduce(conn, t, who);
+    else round[`labProduce${who[0].toUpperCase()}${who.slice(1)}`] = await labProduce(conn, t, who);
   }
-  // Consumers: bare and instrumented read the same topic (written by the instrumented producer).
-  // The third pair does 10 µs of CPU work per message in the handler, as a real application would.
-  for (const [name, carrier, workUs] of [["Header", "header", 0], ["Trailer", "trailer", 0], ["Work", "header", WORK_US]]) {
-    const shared = `bench-${stamp}-${r}-${carrier}`;
+  // Consumers: bare and instrumented read the same topic (written by the lab's producer with that carrier).
+  // "Work": 10 µs of CPU per message in the handler, as a real application would do.
+  for (const [name, carrier, workUs] of CONSUMERS) {
+    const shared = `bench-${stamp}-${r}-${carrier}`; // written by the lab's producer with that carrier above
     for (const who of r % 2 === 0 ? ["bare", "lab"] : ["lab", "bare"]) {
       const group = `g-${stamp}-${r}-${name}-${who}`;
-      round[`${who}Consume${name}`] = who === "bare" ? await bareConsume(kafka, shared, group, workUs) : await labConsume(conn, shared, group, workUs);
+      round[`${who}Consume${name}`] = who === "bare" ? await bareConsume(kafka, shared, group, workUs) : await labConsume(conn, shared, group, carrier, workUs);
     }
   }
+  if (r < 0) continue;
   for (const k of Object.keys(res)) res[k].push(round[k]);
-  ratios.produceHeader.push(round.labProduceHeader / round.bareProduce);
-  ratios.produceTrailer.push(round.labProduceTrailer / round.bareProduce);
-  ratios.consumeHeader.push(round.labConsumeHeader / round.bareConsumeHeader);
-  ratios.consumeTrailer.push(round.labConsumeTrailer / round.bareConsumeTrailer);
-  ratios.consumeWork.push(round.labConsumeWork / round.bareConsumeWork);
+  for (const v of ["Offsets", "Header", "Trailer"]) ratios[`produce${v}`].push(round[`labProduce${v}`] / round.bareProduce);
+  for (const [name] of CONSUMERS) ratios[`consume${name}`].push(round[`labConsume${name}`] / round[`bareConsume${name}`]);
 }
 await lab.deleteTopics(conn, (await lab.withAdmin(conn, (a) => a.listTopics())).filter((t) => t.startsWith(`bench-${stamp}`)));
 const cost = recordingCost();
@@ -193,7 +223,7 @@ const summary = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
   kafkaVersion: kafkaHandle.kafkaVersion,
-  setup: { handlerWorkUs: WORK_US, messages: N, messageSizeBytes: payload.length, batch: BATCH, maxBatchesInFlight: IN_FLIGHT, rounds: ROUNDS, acks: -1, partitions: 3 },
+  setup: { handlerWorkUs: WORK_US, messages: N, messageSizeBytes: payload.length, batch: BATCH, maxBatchesInFlight: IN_FLIGHT, rounds: ROUNDS, acks: -1, partitions: PARTITIONS },
   throughputMsgsPerSec: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, stats(v)])),
   ratioInstrumentedOverBare: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, stats(v)])),
   recording: cost,
@@ -204,10 +234,8 @@ fs.writeFileSync(path.join(root, "bench", "results", "instrumentation.json"), JS
 const ci = (x) => `${x.mean.toFixed(3)} (95% CI ${x.ci95Low.toFixed(3)} … ${x.ci95High.toFixed(3)})`;
 const T = summary.throughputMsgsPerSec;
 const R = summary.ratioInstrumentedOverBare;
-console.log(`producer msg/s: bare ${fmt(T.bareProduce)} · lab, id in header ${fmt(T.labProduceHeader)} · lab, id in trailer ${fmt(T.labProduceTrailer)}`);
-console.log(`  ratio lab/bare: header ${ci(R.produceHeader)} · trailer ${ci(R.produceTrailer)}`);
-console.log(`consumer msg/s (same records): header topic bare ${fmt(T.bareConsumeHeader)} vs lab ${fmt(T.labConsumeHeader)} · trailer topic bare ${fmt(T.bareConsumeTrailer)} vs lab ${fmt(T.labConsumeTrailer)}`);
-console.log(`  ratio lab/bare: header ${ci(R.consumeHeader)} · trailer ${ci(R.consumeTrailer)}`);
-console.log(`consumer with ${WORK_US} µs of work per message: bare ${fmt(T.bareConsumeWork)} vs lab ${fmt(T.labConsumeWork)} · ratio ${ci(R.consumeWork)}`);
-console.log(`recording: send+ack ${cost.producerSendAndAckNs} ns/msg, receive ${cost.consumerReceiveNs} ns/msg; statistics of 1M samples ${cost.statistics1MSamplesMs} ms; merge+summary of 2×1M-sample histograms ${cost.mergeAndSummarize2HistogramsOf1MMs} ms`);
+console.log(`producer msg/s: bare ${fmt(T.bareProduce)} · lab offsets ${fmt(T.labProduceOffsets)} · header ${fmt(T.labProduceHeader)} · trailer ${fmt(T.labProduceTrailer)}`);
+console.log(`  ratio lab/bare: offsets ${ci(R.produceOffsets)} · header ${ci(R.produceHeader)} · trailer ${ci(R.produceTrailer)}`);
+for (const [name] of CONSUMERS) console.log(`consumer ${name}: bare ${fmt(T[`bareConsume${name}`])} vs lab ${fmt(T[`labConsume${name}`])} · ratio ${ci(R[`consume${name}`])}`);
+console.log(`recording: send+ack ${cost.producerSendAndAckNs} ns/msg, receive ${cost.consumerReceiveNs} ns/msg; offset join ${cost.offsetJoinMsPerMillion} ms per 1M messages (${cost.offsetRecordBytesPerMessage} B/msg of records); statistics of 1M samples ${cost.statistics1MSamplesMs} ms`);
 process.exit(0);

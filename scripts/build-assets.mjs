@@ -27,3 +27,9 @@ const inBytes = fs.statSync(plotlySrc).size;
 const outBytes = fs.statSync(path.join(out, "plotly.min.js")).size;
 fs.writeFileSync(path.join(out, "plotly.json"), JSON.stringify({ version: plotlyVersion, file: "plotly.min.js", bytes: outBytes }) + "\n");
 console.log(`plotly.js-dist ${plotlyVersion}: ${(inBytes / 1e6).toFixed(1)} MB → ${(outBytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+// The same bundle where `npm run lab` serves it from the Jupyter server (ServerApp.extra_static_paths):
+// notebook figures load it from there once per page, so no notebook output carries it.
+const jupyterStatic = path.join(root, "dist", "jupyter-static", "kafka-perf-lab");
+fs.mkdirSync(jupyterStatic, { recursive: true });
+fs.copyFileSync(path.join(out, "plotly.min.js"), path.join(jupyterStatic, "plotly.min.js"));

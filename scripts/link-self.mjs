@@ -7,7 +7,7 @@ import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const link = path.join(root, "node_modules", "kafka-perf-lab");
-let current = null;
+let current;
 try {
   current = fs.readlinkSync(link);
 } catch {

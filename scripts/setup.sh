@@ -86,6 +86,30 @@ if [ -f "$KERNEL_JSON" ] && grep -qF "\"$TSLAB_BIN\"" "$KERNEL_JSON"; then echo 
   "$TSLAB_BIN" install --python="$ROOT/.venv/bin/python" --sys-prefix --binary="$TSLAB_BIN" >"$STAMPS/kernel.log" 2>&1 || { cat "$STAMPS/kernel.log" >&2; fail "tslab install failed"; }
   echo "registered in .venv ($(elapsed "$t"))" >&2
 fi
+# Only the TypeScript kernel: tslab also registers a JavaScript one (jslab) and ipykernel a Python one, and
+# JupyterLab's first-open kernel dialog may preselect either. The notebooks are TypeScript.
+rm -rf .venv/share/jupyter/kernels/jslab .venv/share/jupyter/kernels/python3
+
+# --- the project's Jupyter: HTML export template, plotly.js, profiles through the Jupyter server --------
+# (the sys-prefix jupyter_server_config.json: the config.d folder next to it only enables extensions)
+step "Jupyter config"
+python_json() { .venv/bin/python -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]), indent=1))' "$1"; }
+TEMPLATE_DIR=.venv/share/jupyter/nbconvert/templates/perflab-lab
+mkdir -p "$TEMPLATE_DIR" .venv/etc/jupyter
+cp scripts/nbconvert/perflab-lab/* "$TEMPLATE_DIR/"
+cp dist/assets/plotly.min.js "$TEMPLATE_DIR/plotly.min.js"
+NODE_BIN=$(command -v node)
+python_json "{
+  \"HTMLExporter\": {\"template_name\": \"perflab-lab\"},
+  \"NbConvertBase\": {\"display_data_priority\": [\"application/vnd.plotly.v1+json\", \"application/vnd.jupyter.widget-view+json\", \"application/javascript\", \"text/html\", \"text/markdown\", \"image/svg+xml\", \"text/vnd.mermaid\", \"text/latex\", \"image/png\", \"image/jpeg\", \"text/plain\"]},
+  \"KernelSpecManager\": {\"ensure_native_kernel\": false},
+  \"MappingKernelManager\": {\"default_kernel_name\": \"tslab\"},
+  \"ServerApp\": {\"extra_static_paths\": [\"$ROOT/dist/jupyter-static\"]},
+  \"ServerProxy\": {\"servers\": {\"perflab\": {
+    \"command\": [\"$NODE_BIN\", \"$ROOT/bin/perflab.js\", \"view\", \"--port\", \"{port}\", \"--base-path\", \"{base_url}perflab/\", \"--quiet\"],
+    \"absolute_url\": false, \"timeout\": 30, \"launcher_entry\": {\"enabled\": false}}}}
+}" > .venv/etc/jupyter/jupyter_server_config.json
+echo "export template, plotly.js and the perflab view proxy in .venv" >&2
 
 # --- Chromium for the browser tests (only with --browser) --------------------------------------------
 if [ "$WANT_BROWSER" = 1 ]; then

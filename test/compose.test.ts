@@ -1,3 +1,4 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -11,7 +12,14 @@ import { repoRoot } from "./helpers/cli";
 // JSON schema (as shipped by dclint) and for the properties the lab relies on.
 const composeFile = path.join(repoRoot, "docker-compose.yml");
 const compose = YAML.parse(fs.readFileSync(composeFile, "utf8"), { merge: true });
-const kafkaServices = Object.entries<Record<string, any>>(compose.services).filter(([, s]) => String(s.image).startsWith("apache/kafka:"));
+interface Service {
+  image?: string;
+  hostname?: string;
+  environment: Record<string, string>;
+  ports: string[];
+  [key: string]: unknown;
+}
+const kafkaServices = Object.entries<Service>(compose.services).filter(([, s]) => String(s.image).startsWith("apache/kafka:"));
 
 test("docker-compose.yml is valid against the Compose specification schema", () => {
   const schema = JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", "dclint", "schemas", "compose.schema.json"), "utf8"));
@@ -21,7 +29,7 @@ test("docker-compose.yml is valid against the Compose specification schema", () 
   const ok = validate(compose);
   assert.ok(ok, JSON.stringify(validate.errors, null, 2));
   // The validator is not vacuous: a typo'd key and a wrong type are caught.
-  const broken = structuredClone(compose);
+  const broken = structuredClone(compose) as { services: Record<string, Record<string, unknown>> };
   broken.services["kafka-1"].portz = ["1:1"];
   broken.services["kafka-2"].ports = 9093;
   assert.equal(validate(broken), false);

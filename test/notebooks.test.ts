@@ -59,8 +59,8 @@ async function checkHtml(file: string, minFigures: number): Promise<void> {
   await page.close();
 }
 
-test("notebooks/ holds the numbered notebooks 00–09, committed without outputs", () => {
-  assert.deepEqual(notebooks.map((n) => n.slice(0, 2)), ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]);
+test("notebooks/ holds the numbered notebooks 00–11 and 13, committed without outputs", () => {
+  assert.deepEqual(notebooks.map((n) => n.slice(0, 2)), ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "13"]);
   for (const name of notebooks) {
     const nb = JSON.parse(fs.readFileSync(path.join(notebooksDir, name), "utf8"));
     assert.equal(nb.metadata.kernelspec.name, "tslab", `${name} uses the tslab kernel`);
@@ -79,13 +79,16 @@ test("00-hello-kafka imports the lab by package name and prints message metadata
 const expectations: Array<[string, RegExp[], number]> = [
   ["01-quickstart.ipynb", [/Producer loop: +[\d.]+ (ms|s) ± /, /state: completed/, /DataFrames: summary \d+,\d+/], 2],
   ["02-loop-timing.ipynb", [/cold \(1st run\)/, /group join/], 2],
-  ["03-end-to-end-latency.ipynb", [/orders-100B/, /images-20KB/, /CreateTime p99 \(ms\)/], 2],
+  ["03-end-to-end-latency.ipynb", [/orders-100B/, /images-20KB/, /CreateTime p99 \(ms\)/, /End-to-end latency, cold first run vs warm runs/], 3],
   ["04-hot-spots.ipynb", [/Top 3 by calls/, /Top 3 by self/, /Top 3 by total/, /0x flamegraph: .*flamegraph\.html/, /examples\/ratings\/mean-processor\.ts/], 2],
-  ["05-bottleneck.ipynb", [/improved ÷ naive: [\d.]+× consume throughput/, /selfDeltaMs/], 3],
+  ["05-bottleneck.ipynb", [/improved ÷ naive: [\d.]+× consume throughput/, /selfDeltaMs/, /Sink crash: ratings saved vs acknowledged/], 4],
   ["06-producer-config.ipynb", [/completed: 8 configurations/, /send→ack p99 \(ms\)/], 1],
   ["07-partitions-consumers.ipynb", [/consume msg\/s/, /warning: consumers\.count \(2\) > topic\.partitions \(1\)/], 2],
-  ["08-broker-failure.ipynb", [/3 brokers at 127\.0\.0\.1:19392/, /kill-broker/, /3-broker cluster stopped/], 3],
-  ["09-memory.ipynb", [/MB sampled in the consumer/, /MB \(self\)/], 2],
+  ["08-broker-failure.ipynb", [/3 brokers at 127\.0\.0\.1:19392/, /kill-broker/, /Throughput before and after two of three brokers stop/, /3-broker cluster stopped/], 4],
+  ["09-memory.ipynb", [/MB sampled in the consumer/, /MB \(self\)/, /Producer: your code's allocation sites, by line/], 3],
+  ["10-clients.ipynb", [/clients: kafkajs, platformatic/, /completed: kafkajs vs platformatic/, /CPU per message from the producer profiles — kafkajs: [\d.]+ µs busy per message/, /Top functions by self time — consumer/, /producer CPU \(µs\/msg\)/], 2],
+  ["13-cluster-capacity.ipynb", [/1 broker at 127\.0\.0\.1:\d+ · 3 brokers at 127\.0\.0\.1:19592/, /Unthrottled producers against 1 and 3 brokers/, /Brokers × replication factor/, /3-broker cluster stopped/], 1],
+  ["11-durability-audit.ipynb", [/3 brokers at 127\.0\.0\.1:19492/, /producer\.send\(\{ topic: ctx\.topic, acks: -1, messages: chunk \}\)/, /Loss per producer over all tries/, /3-broker cluster stopped/], 3],
 ];
 
 for (const [name, patterns, figures] of expectations) {

@@ -1,3 +1,4 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -8,7 +9,7 @@ test("`kafka-perf-lab` resolves by package name from notebooks/ to the built lib
   const resolved = require.resolve("kafka-perf-lab", { paths: [path.join(repoRoot, "notebooks")] });
   assert.equal(fs.realpathSync(resolved), path.join(repoRoot, "dist", "index.js"));
   const lab = require(resolved);
-  for (const name of ["startEmbeddedKafka", "ensureEmbeddedKafka", "stopEmbeddedKafka", "embeddedKafkaStatus", "roundTrip", "resolveKafkaConnection"]) {
+  for (const name of ["startEmbeddedKafka", "ensureEmbeddedKafka", "stopEmbeddedKafka", "embeddedKafkaStatus", "roundTrip", "runExperiment", "loadRun", "runFunctionTable"]) {
     assert.equal(typeof lab[name], "function", `${name} is exported`);
   }
   assert.ok(fs.existsSync(path.join(repoRoot, "dist", "index.d.ts")), "type declarations are built for tslab's type checker");

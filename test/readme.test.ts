@@ -1,3 +1,4 @@
+// test-kind: unit
 // The README's examples are checked so they cannot rot: its experiment specs validate, its Kafka config
 // file parses, its TypeScript compiles against the built package, and every `perflab` command and option
 // it shows exists.
@@ -7,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import YAML from "yaml";
-import { validateSpec } from "../src/experiment/validate";
+import { validateSpec } from "../src/spec";
 import { loadKafkaConfigFile } from "../src/kafka/connection";
 import { repoRoot } from "./helpers/cli";
 
@@ -122,4 +123,31 @@ test("README: every perflab command and option it shows exists", { timeout: 180_
     checked++;
   }
   assert.ok(checked >= 15, `checked ${checked} command lines`);
+});
+
+test("README: every name in its API section is exported by the package, and every camelCase function it calls is one", () => {
+  const lab = require(path.join(repoRoot, "dist", "index.js")) as Record<string, unknown>;
+  const api = readme.slice(readme.indexOf("## API"), readme.indexOf("\n## ", readme.indexOf("## API") + 5));
+  const names = [...api.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)(?:\([^`]*\))?`/g)].map((m) => m[1]!);
+  assert.ok(names.length >= 80, `found ${names.length} API names`);
+  for (const n of names) assert.ok(n in lab, `README's API section names \`${n}\`, which the package does not export`);
+  // Anywhere in the README: `someFunction(…)` with a capital inside is a lab function (user hooks are lower-case words).
+  const called = new Set([...readme.matchAll(/`(?:lab\.)?([a-z][a-z0-9]*[A-Z][A-Za-z0-9]*)\(/g)].map((m) => m[1]!));
+  for (const n of called) assert.ok(n in lab, `README calls \`${n}(…)\`, which the package does not export`);
+});
+
+test("README: every repository file and folder it names exists", () => {
+  const paths = new Set([...readme.matchAll(/`((?:src|test|bench|examples|notebooks|scripts|kafka|\.ci)\/[A-Za-z0-9_./-]*[A-Za-z0-9_/])`/g)].map((m) => m[1]!));
+  assert.ok(paths.size >= 15, `found ${paths.size} paths`);
+  for (const p of paths) {
+    if (p.includes("<") || p.includes("*")) continue;
+    assert.ok(fs.existsSync(path.join(repoRoot, p)), `README names ${p}, which does not exist`);
+  }
+});
+
+test("README: its benchmark tables are the ones bench/tables.mjs renders from the committed results", async () => {
+  const tables = (await import(path.join(repoRoot, "bench", "tables.mjs"))) as { instrumentationTable: () => string; clientsTable: () => string };
+  for (const [name, table] of [["instrumentation", tables.instrumentationTable()], ["clients", tables.clientsTable()]] as const) {
+    assert.ok(readme.includes(table), `README's ${name} table differs from bench/results/${name}.json (print it with node bench/tables.mjs):\n${table}`);
+  }
 });

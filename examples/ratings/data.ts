@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import seedrandom from "seedrandom";
-import { stateDir } from "kafka-perf-lab";
+import { ensureBuilt, stateDir } from "kafka-perf-lab";
 
 export interface MovieLensOptions {
   movies?: number;
@@ -26,7 +26,11 @@ export interface MovieLensFiles {
 const GENRES = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"];
 const WORDS = ["Last", "Night", "City", "River", "Dark", "Summer", "Return", "Secret", "Long", "Road", "Blue", "Story", "King", "Dream", "Winter", "Fire", "Silent", "Garden", "Storm", "Star"];
 
-/** Generate the data set once (cached on disk) and return its files. */
+/**
+ * Generate the data set once (cached on disk) and return its files. Several producer roles call this at
+ * the same moment on a fresh machine: ensureBuilt makes it exactly once (a lock, then an atomic rename of
+ * a private folder), so none of them sees half a file or races another's rename.
+ */
 export function ensureMovieLens(opts: MovieLensOptions = {}): MovieLensFiles {
   const movies = opts.movies ?? 1000;
   const ratings = opts.ratings ?? 50_000;
@@ -34,9 +38,13 @@ export function ensureMovieLens(opts: MovieLensOptions = {}): MovieLensFiles {
   const seed = opts.seed ?? 7;
   const dir = opts.dir ?? path.join(stateDir(), "data", `movielens-${seed}-${movies}-${ratings}`);
   const files = { dir, moviesCsv: path.join(dir, "movies.csv"), ratingsCsv: path.join(dir, "ratings.csv") };
-  if (fs.existsSync(files.ratingsCsv) && fs.existsSync(files.moviesCsv)) return files;
+  ensureBuilt(dir, (tmp) => generate(tmp, { movies, ratings, users, seed }), { directory: true });
+  return files;
+}
+
+function generate(dir: string, o: { movies: number; ratings: number; users: number; seed: number }): void {
+  const { movies, ratings, users, seed } = o;
   const rng = seedrandom(String(seed));
-  fs.mkdirSync(dir, { recursive: true });
   const movieLines = ["movieId,title,genres"];
   for (let m = 1; m <= movies; m++) {
     const title = `${WORDS[Math.floor(rng() * WORDS.length)]} ${WORDS[Math.floor(rng() * WORDS.length)]} (${1950 + Math.floor(rng() * 75)})`;
@@ -64,11 +72,8 @@ export function ensureMovieLens(opts: MovieLensOptions = {}): MovieLensFiles {
     ts += Math.floor(rng() * 60);
     ratingLines.push(`${1 + Math.floor(rng() * users)},${lo + 1},${stars.toFixed(1)},${ts}`);
   }
-  fs.writeFileSync(files.moviesCsv + ".tmp", movieLines.join("\n") + "\n");
-  fs.writeFileSync(files.ratingsCsv + ".tmp", ratingLines.join("\n") + "\n");
-  fs.renameSync(files.moviesCsv + ".tmp", files.moviesCsv);
-  fs.renameSync(files.ratingsCsv + ".tmp", files.ratingsCsv);
-  return files;
+  fs.writeFileSync(path.join(dir, "movies.csv"), movieLines.join("\n") + "\n");
+  fs.writeFileSync(path.join(dir, "ratings.csv"), ratingLines.join("\n") + "\n");
 }
 
 export interface Rating {

@@ -4,7 +4,7 @@
  * Loaded lazily (it pulls in TensorFlow.js, ~1 s), so code that never asks for a frame never pays for it.
  */
 import type { DataFrame } from "danfojs-node";
-import { latencySampleColumns, loadRun, type LatencySampleColumns, type RunData } from "./run-data";
+import { latencySampleColumns, loadRun, type LatencySampleColumns, type RunData } from "../results/load";
 import type { FunctionRow } from "../profiling/table";
 
 type Danfo = typeof import("danfojs-node");

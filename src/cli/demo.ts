@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Command } from "commander";
 import { ensureEmbeddedKafka, findEmbeddedKafka, stopEmbeddedKafka } from "../kafka";
-import { runExperiment } from "../experiment";
+import { runExperiment } from "../run";
 import { runSummaryText } from "../analysis/summary-text";
 import { runFunctionTable, topFunctions } from "../profiling";
 import { formatFunctionRows } from "../profiling/format";
@@ -28,10 +28,11 @@ export function demoCommand(): Command {
         const kafka = await ensureEmbeddedKafka({ brokers: 1, signal: abort.signal, log: progressLine, owner: opts.keepKafka || wasUp ? null : process.pid });
         progressLine(`Kafka ${kafka.kafkaVersion} ready at ${kafka.bootstrap.join(",")} (${seconds(performance.now() - t0)})`);
         const spec = path.join(packageRoot, "examples", "ratings", "pipeline.yaml");
-        progressLine(`running ${path.relative(process.cwd(), spec) || spec}${opts.full ? "" : " (quick)"} with a CPU profile and call counts of the consumer …`);
+        progressLine(`running ${path.relative(process.cwd(), spec) || spec}${opts.full ? "" : " (small)"} with a CPU profile and call counts of the consumer …`);
+        // Small but not too few: 1 warm-up and 5 measured repetitions give a confidence interval that means something.
+        const small = opts.full ? [] : ["workload.messages=2500", "repetitions=5", "warmup=1"];
         const result = await runExperiment(spec, {
-          quick: !opts.full,
-          sets: ["profile.cpu=true", "profile.calls=true", "profile.roles=[consumer]"],
+          sets: [...small, "profile.cpu=true", "profile.calls=true", "profile.roles=[consumer]"],
           signal: abort.signal,
         });
         process.stdout.write(`\n${runSummaryText(result)}\n`);

@@ -28,7 +28,20 @@ function positiveInt(value: string): number {
 
 export function kafkaCommand(): Command {
   const kafka = new Command("kafka").description("manage the embedded Apache Kafka cluster (KRaft, from Maven Central jars, run by your JDK)");
+  addUp(kafka);
+  addStatus(kafka);
+  addBrokerCommands(kafka);
+  kafka
+    .command("down")
+    .description("stop all brokers and remove their data (logs stay in .perflab/logs)")
+    .action(async () => {
+      const { stopped } = await stopEmbeddedKafka();
+      progressLine(stopped > 0 ? `stopped ${stopped} broker${stopped > 1 ? "s" : ""}; data removed` : "no embedded Kafka cluster was running");
+    });
+  return kafka;
+}
 
+function addUp(kafka: Command): void {
   kafka
     .command("up")
     .description("start 1–3 brokers on loopback and wait until the metadata shows every broker; prints the bootstrap list")
@@ -48,7 +61,9 @@ export function kafkaCommand(): Command {
         release();
       }
     });
+}
 
+function addStatus(kafka: Command): void {
   kafka
     .command("status")
     .description("show the embedded cluster: bootstrap list, brokers, pids, ports, up/down, Kafka version")
@@ -74,7 +89,9 @@ export function kafkaCommand(): Command {
       ];
       process.stdout.write(lines.join("\n") + "\n");
     });
+}
 
+function addBrokerCommands(kafka: Command): void {
   kafka
     .command("stop-broker")
     .description("stop one broker process, keeping its data (SIGTERM: controlled shutdown; --hard: SIGKILL)")
@@ -113,14 +130,4 @@ export function kafkaCommand(): Command {
       await new EmbeddedKafka().resumeBroker(id);
       progressLine(`broker ${id} resumed`);
     });
-
-  kafka
-    .command("down")
-    .description("stop all brokers and remove their data (logs stay in .perflab/logs)")
-    .action(async () => {
-      const { stopped } = await stopEmbeddedKafka();
-      progressLine(stopped > 0 ? `stopped ${stopped} broker${stopped > 1 ? "s" : ""}; data removed` : "no embedded Kafka cluster was running");
-    });
-
-  return kafka;
 }

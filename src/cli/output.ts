@@ -12,6 +12,4 @@ export function progressLine(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
+export { formatSeconds as seconds } from "../util/format";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { runExperiment, type RunResult } from "../experiment";
+import { runExperiment, type RunResult } from "../run";
 import { runSummaryText } from "../analysis/summary-text";
 import { onInterrupt } from "./interrupt";
 import { progressLine } from "./output";

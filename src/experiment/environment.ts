@@ -1,15 +1,17 @@
 import os from "node:os";
 import { spawnSync } from "node:child_process";
 import { packageRoot, workspaceRoot } from "../paths";
+import { clientAdapter, clientNames } from "../clients";
+import type { Environment } from "../results/model";
 
 /** Where and with what a run was measured: enough to tell two runs' machines and versions apart. */
-export function collectEnvironment(kafkaVersion: string | null): Record<string, unknown> {
+export function collectEnvironment(kafkaVersion: string | null): Environment {
   const cpus = os.cpus();
   return {
     lab: { name: "kafka-perf-lab", version: pkgVersion(packageRoot) },
     node: process.version,
     v8: process.versions.v8,
-    kafkajs: pkgVersion(require.resolve("kafkajs/package.json").replace(/package\.json$/, "")),
+    clients: Object.fromEntries(clientNames().map((c) => [c, clientVersion(c)])),
     kafka: kafkaVersion ?? "unknown (external cluster)",
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: { model: cpus[0]?.model ?? "unknown", cores: cpus.length, speedMHz: cpus[0]?.speed ?? null },
@@ -17,6 +19,15 @@ export function collectEnvironment(kafkaVersion: string | null): Record<string, 
     loadAverage: os.loadavg(),
     git: gitInfo(workspaceRoot()),
   };
+}
+
+/** The installed version of a client the lab drives (every manifest records them all). */
+function clientVersion(name: string): string {
+  try {
+    return clientAdapter(name).version();
+  } catch {
+    return "not installed"; // not fatal: the manifest says so
+  }
 }
 
 function pkgVersion(dir: string): string {

@@ -1,19 +1,9 @@
 import { errorMessage, PerfLabError } from "../errors";
 import type { EmbeddedKafka } from "../kafka/embedded";
-import type { Fault } from "./spec";
-import type { RoleSet } from "./role-set";
 import { monoMs } from "../metrics/clock";
-
-export interface FaultRecord {
-  /** Planned time, seconds after the repetition's start. */
-  at: number;
-  action: Fault["action"];
-  target: string;
-  /** When it actually happened, ms after the start (the action's completion for broker starts). */
-  actualAtMs: number;
-  ok: boolean;
-  error?: string;
-}
+import type { FaultRecord } from "../results/model";
+import type { Fault } from "../spec";
+import type { RoleSet } from "./role-set";
 
 /**
  * Executes a repetition's fault timeline (stop / kill / start / pause / resume a broker, kill a consumer)

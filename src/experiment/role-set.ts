@@ -2,10 +2,20 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { PerfLabError, TimeoutError } from "../errors";
-import { isAlive, tailFile, terminate } from "../util/process";
-import { nodeEntryArgs } from "../util/node-entry";
-import type { ControlServer, RoleMessage, RunnerMessage } from "../roles/control";
+import { monoMs } from "../metrics/clock";
+import type { Launcher } from "../profiling/zerox";
+import type { RoleRepResult } from "../results/role-result";
+import { bootId, type ControlServer, type Received, type RunnerMessage } from "../roles/control";
 import type { RoleConfig } from "../roles/role-config";
+import { nodeEntryArgs } from "../util/node-entry";
+import { isAlive, tailFile, terminate } from "../util/process";
+import { sleep } from "../util/timeout";
+
+/** What a role handed in for one repetition: its result and the binary attachments of it. */
+export interface HandedIn {
+  result: RoleRepResult;
+  attachments: Record<string, Buffer>;
+}
 
 /** A role process as the runner tracks it. */
 export interface RoleHandle {
@@ -16,26 +26,31 @@ export interface RoleHandle {
   logFile: string;
   exited: { code: number | null; signal: NodeJS.Signals | null } | null;
   /** Last progress report of the current repetition. */
-  progress: { sent: number; acked: number; failed: number; consumed: number; positions: Record<string, number>; error?: string };
+  progress: { sent: number; acked: number; failed: number; received: number; positions: Record<string, number>; error?: string; errorCode?: string };
   /** "type:rep" of every message received, for the waits. */
   seen: Set<string>;
   assigned: number[];
   errors: Array<{ rep: number | null; code: string; message: string; fatal: boolean }>;
   config: RoleConfig;
+  /** The role's monotonic clock minus the runner's (0 on this host). */
+  clockOffsetMs: number;
+  /** Results per repetition. */
+  results: Map<number, HandedIn>;
+  /** Receipt journal chunks per repetition (what a consumer received, sent before each commit). */
+  receipts: Map<number, Buffer[]>;
 }
 
 export interface SpawnOptions {
   control: ControlServer;
   configs: RoleConfig[];
-  configDir: string;
-  logsDir: string;
+  /** Log file (stdout + stderr) of each role. */
+  logFile: (cfg: RoleConfig) => string;
   env: Record<string, string>;
-  launcher?: RoleLauncher;
+  launcher?: Launcher;
+  /** Roles to start with precise coverage from their first line and the optimizing compiler off (calls repetitions). */
+  preciseCoverage?: (cfg: RoleConfig) => boolean;
   helloTimeoutMs: number;
 }
-
-/** How to start a role process: the lab's role entry, possibly wrapped (0x for flamegraphs). */
-export type RoleLauncher = (role: RoleConfig, entryArgs: string[]) => { command: string; args: string[] };
 
 /** Thrown when a role failed: names the role and the cause. `fatalInput` marks a user mistake (bad module). */
 export class RoleFailure extends PerfLabError {
@@ -48,30 +63,31 @@ export class RoleFailure extends PerfLabError {
   }
 }
 
-const INPUT_CODES = new Set(["USER_MODULE_MISSING", "USER_MODULE_FAILED", "USER_MODULE_EXPORT", "BAD_OPTION", "BAD_COMPRESSION", "SCRIPT_NO_CONSUMER"]);
+const INPUT_CODES = new Set(["USER_MODULE_MISSING", "USER_MODULE_FAILED", "USER_MODULE_EXPORT", "BAD_OPTION", "BAD_COMPRESSION", "SCRIPT_NO_CONSUMER", "SCRIPT_NO_REPORT"]);
+const EMPTY_PROGRESS = () => ({ sent: 0, acked: 0, failed: 0, received: 0, positions: {} });
 
 /**
- * The producer and consumer processes of one configuration. Spawns them, routes their control messages,
- * and offers waits that end in one of three ways: every role answered, a role failed (its error or its
- * unexpected exit, with the last lines of its log), or the timeout — never a hang.
+ * The producer and consumer processes of one configuration. Spawns them, configures them over the control
+ * channel, routes their messages, and offers waits that end in one of three ways: every role answered, a
+ * role failed (its error or its unexpected exit, with the last lines of its log), or the timeout.
  */
 export class RoleSet {
   readonly roles: RoleHandle[] = [];
   private listeners: Array<() => void> = [];
   private closing = false;
+  private readonly myBootId = bootId();
+  /** True once roles were added or killed on purpose: the next repetition needs a fresh set. */
+  changed = false;
 
-  private constructor(
-    private readonly control: ControlServer,
-    private readonly opts: SpawnOptions,
-  ) {
-    control.on("message", this.onMessage);
+  private constructor(private readonly opts: SpawnOptions) {
+    opts.control.on("message", this.onMessage);
   }
 
   static async spawn(opts: SpawnOptions): Promise<RoleSet> {
-    const set = new RoleSet(opts.control, opts);
+    const set = new RoleSet(opts);
     for (const cfg of opts.configs) set.start(cfg, opts.launcher);
     try {
-      await set.waitAll(set.roles, "hello", null, opts.helloTimeoutMs, "to start and connect to the runner");
+      await set.waitAll(set.roles, "configured", null, opts.helloTimeoutMs, "to start and connect to the runner");
     } catch (err) {
       await set.kill();
       throw err;
@@ -79,27 +95,25 @@ export class RoleSet {
     return set;
   }
 
-  /** One more role process (a fault that adds a consumer mid-run); resolves once it is connected. */
+  /** One more role process (a fault that adds a consumer mid-run); resolves once it is configured. */
   async add(cfg: RoleConfig): Promise<RoleHandle> {
     const h = this.start(cfg, undefined);
     this.changed = true;
-    await this.waitAll([h], "hello", null, this.opts.helloTimeoutMs, "to start and connect to the runner");
+    await this.waitAll([h], "configured", null, this.opts.helloTimeoutMs, "to start and connect to the runner");
     return h;
   }
 
-  /** True once roles were added or killed on purpose: the next repetition needs a fresh set. */
-  changed = false;
-
-  private start(cfg: RoleConfig, launcher: RoleLauncher | undefined): RoleHandle {
+  private start(cfg: RoleConfig, launcher: Launcher | undefined): RoleHandle {
     fs.mkdirSync(cfg.workDir, { recursive: true });
-    fs.mkdirSync(this.opts.configDir, { recursive: true });
-    fs.mkdirSync(this.opts.logsDir, { recursive: true });
-    const configFile = path.join(this.opts.configDir, `${cfg.roleId}.json`);
-    fs.writeFileSync(configFile, JSON.stringify(cfg, null, 2));
-    const logFile = path.join(this.opts.logsDir, `${cfg.configId}-${cfg.roleId}.log`);
+    const logFile = this.opts.logFile(cfg);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.openSync(logFile, "a");
-    const entry = [...nodeEntryArgs(__filename, "../roles/role-main"), configFile];
-    const { command, args } = launcher ? launcher(cfg, entry) : { command: process.execPath, args: entry };
+    const control = this.opts.control;
+    // --run names the run on the command line: `ps` (and the tests) can tell which run a role belongs to.
+    const entry = [...nodeEntryArgs(__filename, "../roles/role-main"), "--connect", control.address, "--role", cfg.roleId, "--token", control.token, "--run", cfg.runId];
+    const counted = this.opts.preciseCoverage?.(cfg) ?? false;
+    if (counted) entry.push("--precise-coverage");
+    const { command, args } = launcher ? launcher(cfg, entry) : { command: process.execPath, args: counted ? ["--no-opt", ...entry] : entry };
     const child = spawn(command, args, { stdio: ["ignore", log, log], env: { ...process.env, ...this.opts.env } });
     fs.closeSync(log);
     const handle: RoleHandle = {
@@ -109,11 +123,14 @@ export class RoleSet {
       child,
       logFile,
       exited: null,
-      progress: { sent: 0, acked: 0, failed: 0, consumed: 0, positions: {} },
+      progress: EMPTY_PROGRESS(),
       seen: new Set(),
       assigned: [],
       errors: [],
       config: cfg,
+      clockOffsetMs: 0,
+      results: new Map(),
+      receipts: new Map(),
     };
     child.on("exit", (code, signal) => {
       handle.exited = { code, signal };
@@ -128,27 +145,43 @@ export class RoleSet {
     return handle;
   }
 
-  private onMessage = (msg: RoleMessage): void => {
+  private onMessage = (msg: Received): void => {
     const h = this.roles.find((r) => r.roleId === msg.roleId);
     if (!h) return;
     const rep = "rep" in msg ? msg.rep : null;
     h.seen.add(`${msg.type}:${rep ?? ""}`);
-    if (msg.type === "progress") {
-      h.progress = {
-        sent: msg.sent ?? h.progress.sent,
-        acked: msg.acked ?? h.progress.acked,
-        failed: msg.failed ?? h.progress.failed,
-        consumed: msg.consumed ?? h.progress.consumed,
-        positions: msg.positions ?? h.progress.positions,
-        error: msg.error ?? h.progress.error,
-      };
-    } else if (msg.type === "assigned") {
-      h.assigned = msg.partitions;
-    } else if (msg.type === "error") {
-      h.errors.push({ rep: msg.rep, code: msg.code, message: msg.message, fatal: msg.fatal });
+    switch (msg.type) {
+      case "hello":
+        // Clock: the same boot id means the same CLOCK_MONOTONIC (offset 0, exactly); else one ping estimates it.
+        if (msg.bootId !== null && msg.bootId === this.myBootId) this.configure(h, 0);
+        else this.opts.control.send(h.roleId, { type: "ping", t0: monoMs() });
+        break;
+      case "pong":
+        this.configure(h, msg.t1 - (msg.t0 + monoMs()) / 2);
+        break;
+      case "progress":
+        h.progress = { ...h.progress, ...definedOf(msg) };
+        break;
+      case "assigned":
+        h.assigned = msg.partitions;
+        break;
+      case "error":
+        h.errors.push({ rep: msg.rep, code: msg.code, message: msg.message, fatal: msg.fatal });
+        break;
+      case "receipts":
+        if (msg.body) (h.receipts.get(msg.rep) ?? h.receipts.set(msg.rep, []).get(msg.rep)!).push(msg.body);
+        break;
+      case "result":
+        h.results.set(msg.rep, { result: msg.result, attachments: splitAttachments(msg.body, msg.attachments) });
+        break;
     }
     this.notify();
   };
+
+  private configure(h: RoleHandle, clockOffsetMs: number): void {
+    h.clockOffsetMs = clockOffsetMs;
+    this.opts.control.send(h.roleId, { type: "configure", config: h.config, clockOffsetMs });
+  }
 
   private notify(): void {
     for (const l of [...this.listeners]) l();
@@ -163,13 +196,13 @@ export class RoleSet {
   }
 
   send(roles: RoleHandle[], msg: RunnerMessage): void {
-    for (const r of roles) this.control.send(r.roleId, msg);
+    for (const r of roles) this.opts.control.send(r.roleId, msg);
   }
 
   /** Reset per-repetition progress before a new repetition. */
   resetProgress(): void {
     for (const r of this.roles) {
-      r.progress = { sent: 0, acked: 0, failed: 0, consumed: 0, positions: {} };
+      r.progress = EMPTY_PROGRESS();
       r.assigned = [];
     }
   }
@@ -182,7 +215,6 @@ export class RoleSet {
   waitAll(roles: RoleHandle[], type: string, rep: number | null, timeoutMs: number, what: string, extra?: () => boolean): Promise<void> {
     const key = `${type}:${rep ?? ""}`;
     return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = (err?: unknown) => {
         clearTimeout(timer);
         this.listeners = this.listeners.filter((l) => l !== check);
@@ -202,7 +234,7 @@ export class RoleSet {
           done(err);
         }
       };
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         const missing = roles.filter((r) => !r.seen.has(key)).map((r) => r.roleId);
         done(new TimeoutError(`${missing.join(", ")} ${what}`, timeoutMs));
       }, timeoutMs);
@@ -235,7 +267,7 @@ export class RoleSet {
     this.closing = true;
     this.send(this.roles.filter((r) => !r.exited), { type: "exit" });
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && this.roles.some((r) => !r.exited && isAlive(r.child.pid))) await new Promise((res) => setTimeout(res, 50));
+    while (Date.now() < deadline && this.roles.some((r) => !r.exited && isAlive(r.child.pid))) await sleep(50);
     await this.kill();
   }
 
@@ -243,7 +275,7 @@ export class RoleSet {
   async kill(): Promise<void> {
     this.closing = true;
     await Promise.all(this.roles.filter((r) => !r.exited && r.child.pid).map((r) => terminate(r.child.pid!, { signal: "SIGKILL", timeoutMs: 5000 })));
-    this.control.off("message", this.onMessage);
+    this.opts.control.off("message", this.onMessage);
   }
 
   /** Kill one role abruptly (a fault): it is not expected back in this repetition. */
@@ -251,4 +283,20 @@ export class RoleSet {
     this.changed = true;
     if (r.child.pid) await terminate(r.child.pid, { signal: "SIGKILL", timeoutMs: 5000 });
   }
+}
+
+function definedOf(msg: Extract<Received, { type: "progress" }>): Partial<RoleHandle["progress"]> {
+  const out: Partial<RoleHandle["progress"]> = {};
+  for (const k of ["sent", "acked", "failed", "received", "positions", "error", "errorCode"] as const) if (msg[k] !== undefined) (out as Record<string, unknown>)[k] = msg[k];
+  return out;
+}
+
+function splitAttachments(body: Buffer | null, infos: Array<{ name: string; bytes: number }>): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  let at = 0;
+  for (const a of infos) {
+    out[a.name] = body ? body.subarray(at, at + a.bytes) : Buffer.alloc(0);
+    at += a.bytes;
+  }
+  return out;
 }

@@ -211,7 +211,8 @@ export function kafkaClientConfig(conn: KafkaConnection, clientId: string, extra
   return cfg;
 }
 
-function readCa(file: string): string {
+/** The PEM text of a CA file; a missing file is one InputError naming it. */
+export function readCa(file: string): string {
   try {
     return fs.readFileSync(file, "utf8");
   } catch {

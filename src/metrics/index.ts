@@ -3,3 +3,4 @@ export * from "./idset";
 export * from "./series";
 export * from "./clock";
 export * from "./journal";
+export * from "./offsets";

@@ -1,60 +1,79 @@
-import fs from "node:fs";
 import { CountArray } from "./idset";
 
+/** Where journal records go: resolves once they are safe from this process dying (e.g. handed to the kernel). */
+export type JournalSink = (records: Buffer) => Promise<void>;
+
+/** "No lab id" in a journal record. */
+const NO_ID = 0xffffffff;
+const RECORD = 16;
+
 /**
- * A consumer's receipt journal: the id (producer index, sequence) of every message it received, appended
- * to a file. It is flushed before every offset commit, so a consumer killed with SIGKILL still leaves the
- * record of everything it committed — exact accounting survives a crashed consumer. Buffered: a receipt
- * costs an 8-byte copy; the file is written in chunks (and at least every `flushMs`).
+ * A consumer's receipt journal: per message received, 16 bytes — its partition and offset, and the lab's
+ * id (producer index, sequence) when it carried one. It is flushed before every offset commit (the commit
+ * waits for the flush), so a consumer killed with SIGKILL still leaves the record of everything it
+ * committed — exact accounting survives a crashed consumer. A receipt costs a 16-byte copy; records go
+ * out in chunks, at least every `flushMs`.
  */
 export class ReceiptJournal {
-  private fd: number;
   private buf = Buffer.allocUnsafe(64 * 1024);
   private used = 0;
   private timer: NodeJS.Timeout | null;
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly file: string,
+    private readonly sink: JournalSink,
     flushMs = 200,
   ) {
-    this.fd = fs.openSync(file, "w");
-    this.timer = setInterval(() => this.flush(), flushMs);
+    this.timer = setInterval(() => void this.flush(), flushMs);
     this.timer.unref();
   }
 
-  add(producerIndex: number, seq: number): void {
-    if (this.used + 8 > this.buf.length) this.flush();
-    this.buf.writeUInt32LE(producerIndex, this.used);
-    this.buf.writeUInt32LE(seq, this.used + 4);
-    this.used += 8;
+  add(partition: number, offset: number, producerIndex: number = NO_ID, seq = 0): void {
+    if (this.used + RECORD > this.buf.length) void this.flush();
+    const b = this.buf;
+    b.writeUInt32LE(partition, this.used);
+    b.writeUInt32LE(offset, this.used + 4);
+    b.writeUInt32LE(producerIndex, this.used + 8);
+    b.writeUInt32LE(seq, this.used + 12);
+    this.used += RECORD;
   }
 
-  /** Write what is buffered (synchronously: it must be on disk before the commit that follows). */
-  flush(): void {
-    if (this.used === 0 || this.fd < 0) return;
-    fs.writeSync(this.fd, this.buf, 0, this.used);
-    this.used = 0;
+  /** Hand what is buffered to the sink; resolves when it (and every earlier flush) is safe. */
+  flush(): Promise<void> {
+    if (this.used > 0) {
+      const chunk = Buffer.from(this.buf.subarray(0, this.used));
+      this.used = 0;
+      this.pending = this.pending.then(() => this.sink(chunk));
+    }
+    return this.pending;
   }
 
-  close(): void {
-    this.flush();
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
+    await this.flush();
   }
 }
 
-/** Receipts of a journal file as counts per producer index (a trailing partial record is ignored). */
-export function readJournal(file: string): { received: Map<number, CountArray>; receipts: number } {
-  const data = fs.readFileSync(file);
-  const received = new Map<number, CountArray>();
-  const n = Math.floor(data.length / 8);
+/**
+ * Journal records decoded: counts per lab id (producer index → sequence counts), the (partition, offset)
+ * pairs as 8-byte little-endian records for the offset join, and the number of receipts. A trailing
+ * partial record is ignored.
+ */
+export function decodeReceipts(data: Uint8Array): { idCounts: Map<number, CountArray>; offsetPairs: Buffer; receipts: number } {
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const n = Math.floor(b.length / RECORD);
+  const idCounts = new Map<number, CountArray>();
+  const offsetPairs = Buffer.alloc(n * 8);
   for (let i = 0; i < n; i++) {
-    const p = data.readUInt32LE(i * 8);
-    let c = received.get(p);
-    if (!c) received.set(p, (c = new CountArray(4096)));
-    c.increment(data.readUInt32LE(i * 8 + 4));
+    const at = i * RECORD;
+    offsetPairs.writeUInt32LE(b.readUInt32LE(at), i * 8);
+    offsetPairs.writeUInt32LE(b.readUInt32LE(at + 4), i * 8 + 4);
+    const p = b.readUInt32LE(at + 8);
+    if (p === NO_ID) continue;
+    let c = idCounts.get(p);
+    if (!c) idCounts.set(p, (c = new CountArray(4096)));
+    c.increment(b.readUInt32LE(at + 12));
   }
-  return { received, receipts: n };
+  return { idCounts, offsetPairs, receipts: n };
 }

@@ -4,7 +4,9 @@
  * tree is cut at `maxDepth` and at nodes below `minPct` of the busy time so the view stays readable.
  */
 import type { CpuProfile } from "./cpuprofile";
-import { categorize, type PositionMap } from "./table";
+import { categorize, toPath } from "./categories";
+import { frameKey, profileGraph, sampleWeights, subtreeSums, type ProfileGraph } from "./graph";
+import type { PositionMap } from "./table";
 
 export interface CallTree {
   ids: string[];
@@ -28,59 +30,60 @@ interface Agg {
   children: Map<string, Agg>;
 }
 
-export function callTree(profile: CpuProfile, opts: { maxDepth?: number; minPct?: number; positions?: PositionMap | null; root?: string } = {}): CallTree {
-  const maxDepth = opts.maxDepth ?? 14;
-  const minPct = opts.minPct ?? 0.5;
+interface TreeOptions {
+  maxDepth?: number;
+  minPct?: number;
+  positions?: PositionMap | null;
+  root?: string;
+}
+
+export function callTree(profile: CpuProfile, opts: TreeOptions = {}): CallTree {
   const nodes = profile.nodes;
-  const index = new Map<number, number>();
-  nodes.forEach((n, i) => index.set(n.id, i));
-  const selfUs = new Float64Array(nodes.length);
-  let t = profile.startTime;
-  const times = profile.timeDeltas.map((d) => (t += Math.max(0, d)));
-  for (let i = 0; i < profile.samples.length; i++) {
-    const ni = index.get(profile.samples[i]!);
-    if (ni === undefined) continue;
-    selfUs[ni] += Math.max(0, (i + 1 < times.length ? times[i + 1]! : profile.endTime) - times[i]!);
-  }
-  const hasParent = new Set<number>();
-  for (const n of nodes) for (const c of n.children ?? []) hasParent.add(c);
-  const rootNode = nodes.find((n) => !hasParent.has(n.id))!;
+  const g = profileGraph(nodes);
+  const { selfUs } = sampleWeights(profile, g);
+  const subtree = subtreeSums(g, selfUs);
   const top: Agg = { id: "root", label: "all", location: "", category: "", total: 0, self: 0, children: new Map() };
+  top.total = aggregate(profile, g, selfUs, subtree, top, opts);
+  const out: CallTree = { ids: [], labels: [], parents: [], values: [], selfMs: [], locations: [], categories: [], busyMs: top.total / 1000 };
+  const minUs = (top.total * (opts.minPct ?? 0.5)) / 100;
+  // Emit in pre-order, iteratively (parents before children, as plotly wants).
+  const stack: Array<[Agg, string]> = [[top, ""]];
+  while (stack.length) {
+    const [a, parent] = stack.pop()!;
+    out.ids.push(a.id);
+    out.labels.push(a.label);
+    out.parents.push(parent);
+    out.values.push(a.total / 1000);
+    out.selfMs.push(a.self / 1000);
+    out.locations.push(a.location);
+    out.categories.push(a.category);
+    const kids = [...a.children.values()].filter((c) => c.total >= minUs);
+    for (let k = kids.length - 1; k >= 0; k--) stack.push([kids[k]!, a.id]);
+  }
+  return out;
+}
+
+/** Merge profile nodes into `top` by function path; returns the busy µs (idle left out). */
+function aggregate(profile: CpuProfile, g: ProfileGraph, selfUs: Float64Array, subtree: Float64Array, top: Agg, opts: TreeOptions): number {
+  const maxDepth = opts.maxDepth ?? 14;
   let nextId = 0;
-  // Iterative: profiles can be deeper than the JS stack.
-  const stack: Array<{ node: number; agg: Agg; depth: number }> = [];
-  for (const c of rootNode.children ?? []) stack.push({ node: index.get(c)!, agg: top, depth: 1 });
-  const subtree = new Float64Array(nodes.length);
-  const parentOf = new Int32Array(nodes.length).fill(-1);
-  for (const n of nodes) for (const c of n.children ?? []) parentOf[index.get(c)!] = index.get(n.id)!;
-  // Subtree sums in reverse pre-order (children before parents), without recursion.
-  const visitOrder: number[] = [];
-  const s2 = [index.get(rootNode.id)!];
-  while (s2.length) {
-    const i = s2.pop()!;
-    visitOrder.push(i);
-    for (const c of nodes[i]!.children ?? []) s2.push(index.get(c)!);
-  }
-  for (let k = visitOrder.length - 1; k >= 0; k--) {
-    const i = visitOrder[k]!;
-    subtree[i] += selfUs[i]!;
-    if (parentOf[i]! >= 0) subtree[parentOf[i]!] += subtree[i]!;
-  }
   let busyUs = 0;
+  const stack: Array<{ node: number; agg: Agg; depth: number }> = g.root < 0 ? [] : g.children(g.root).map((c) => ({ node: c, agg: top, depth: 1 }));
   while (stack.length) {
     const { node, agg, depth } = stack.pop()!;
-    const cf = nodes[node]!.callFrame;
+    const cf = profile.nodes[node]!.callFrame;
     if (cf.functionName === "(idle)") continue;
-    const key = `${cf.functionName}\u0000${cf.url}\u0000${cf.lineNumber}\u0000${cf.columnNumber}`;
+    const key = frameKey(cf);
     let child = agg.children.get(key);
     if (!child) {
       const mapped = opts.positions?.[`${cf.url}:${cf.lineNumber}:${cf.columnNumber}`] ?? null;
       const url = mapped ? mapped[0] : cf.url;
       const line = (mapped ? mapped[1] : cf.lineNumber) + 1;
+      const shown = toPath(url).replace((opts.root ?? "\u0000") + "/", "");
       child = {
         id: `n${nextId++}`,
         label: cf.functionName || "(anonymous)",
-        location: url ? `${url.replace(/^file:\/\//, "").replace((opts.root ?? "\u0000") + "/", "")}:${line}` : "",
+        location: url ? `${shown}:${line}` : "",
         category: cf.functionName.startsWith("(") && !cf.url ? "v8" : categorize(url, opts.root).category,
         total: 0,
         self: 0,
@@ -91,26 +94,11 @@ export function callTree(profile: CpuProfile, opts: { maxDepth?: number; minPct?
     child.total += subtree[node]!;
     if (depth === 1) busyUs += subtree[node]!;
     if (depth >= maxDepth) {
-      // Fold everything below into this node's self time.
-      child.self += subtree[node]!;
+      child.self += subtree[node]!; // everything below folds into this node's self time
       continue;
     }
     child.self += selfUs[node]!;
-    for (const c of nodes[node]!.children ?? []) stack.push({ node: index.get(c)!, agg: child, depth: depth + 1 });
+    for (const c of g.children(node)) stack.push({ node: c, agg: child, depth: depth + 1 });
   }
-  top.total = busyUs;
-  const out: CallTree = { ids: [], labels: [], parents: [], values: [], selfMs: [], locations: [], categories: [], busyMs: busyUs / 1000 };
-  const minUs = (busyUs * minPct) / 100;
-  const emit = (a: Agg, parent: string) => {
-    out.ids.push(a.id);
-    out.labels.push(a.label);
-    out.parents.push(parent);
-    out.values.push(a.total / 1000);
-    out.selfMs.push(a.self / 1000);
-    out.locations.push(a.location);
-    out.categories.push(a.category);
-    for (const c of a.children.values()) if (c.total >= minUs) emit(c, a.id);
-  };
-  emit(top, "");
-  return out;
+  return busyUs;
 }

@@ -1,12 +1,19 @@
-import fs from "node:fs";
-import v8 from "node:v8";
-import path from "node:path";
 import { Session } from "node:inspector/promises";
 import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks";
-import type { ProfileRequest } from "../roles/control";
-import { coverageToCalls } from "./coverage";
+import { PerfLabError } from "../errors";
+import { coverageToCalls, earlyCoverageSession } from "./coverage";
 import { mapPositions } from "./sourcemap";
 import type { CallCounts } from "./table";
+import type { ProfileFileKind } from "../results/model";
+
+/** Which in-process collectors a repetition runs, and where their files go. */
+export interface ProfileRequest {
+  cpu: boolean;
+  heap: boolean;
+  calls: boolean;
+  samplingIntervalUs: number;
+  heapSamplingBytes: number;
+}
 
 /**
  * In-process collectors of one role for one repetition, through a node:inspector session on the role's
@@ -16,7 +23,7 @@ import type { CallCounts } from "./table";
  */
 export class Collectors {
   private readonly errors: string[] = [];
-  private readonly files: Record<string, string> = {};
+  private readonly files: Partial<Record<ProfileFileKind, Buffer>> = {};
   private gcObserver: PerformanceObserver | null = null;
   /** GC pauses, ms after the collectors started (≈ the repetition's start). */
   private readonly gc: Array<{ atMs: number; durationMs: number; kind: string }> = [];
@@ -28,6 +35,9 @@ export class Collectors {
   ) {}
 
   static async create(req: ProfileRequest): Promise<Collectors> {
+    if (req.calls && !earlyCoverageSession()) {
+      throw new PerfLabError("CALLS_NEED_EARLY_COVERAGE", "exact call counts need a role process started with precise coverage (the runner starts one for each calls repetition)");
+    }
     const session = new Session();
     session.connect();
     return new Collectors(session, req);
@@ -36,15 +46,10 @@ export class Collectors {
   async start(): Promise<void> {
     const s = this.session;
     this.startPerf = performance.now();
-    fs.mkdirSync(path.dirname(this.req.outputBase), { recursive: true });
-    if (this.req.cpu || this.req.calls) await s.post("Profiler.enable");
-    if (this.req.calls) {
-      // Precise coverage deoptimizes everything when it starts, but V8 11 optimizes hot functions again
-      // during the window, and optimized (inlined) calls are not counted: measured, a function called
-      // 400,000 times showed 5,800. With TurboFan off for the window the counts are exact.
-      v8.setFlagsFromString("--no-opt");
-      await s.post("Profiler.startPreciseCoverage", { callCount: true, detailed: true });
-    }
+    if (this.req.cpu) await s.post("Profiler.enable");
+    // Counting started with the process (coverage.ts); taking the coverage now resets the counters, so
+    // what the next take returns is exactly this window's calls.
+    if (this.req.calls) await earlyCoverageSession()!.post("Profiler.takePreciseCoverage");
     if (this.req.cpu) {
       await s.post("Profiler.setSamplingInterval", { interval: this.req.samplingIntervalUs });
       await s.post("Profiler.start");
@@ -66,28 +71,29 @@ export class Collectors {
     }
   }
 
-  /** Stop every collector and write its file; a collector that fails is reported, the others still write. */
-  async stop(): Promise<{ files: Record<string, string>; errors: string[] }> {
+  /**
+   * Stop every collector and hand back its file's contents (the runner writes them under profiles/): a
+   * collector that fails is reported, the others still deliver.
+   */
+  async stop(): Promise<CollectedProfiles> {
     const s = this.session;
-    const base = this.req.outputBase;
-    const frames: Array<{ url: string; lineNumber: number; columnNumber: number }> = [];
+    const frames: Frame[] = [];
     if (this.req.cpu) {
       await this.attempt("cpu", async () => {
         const { profile } = await s.post("Profiler.stop");
-        this.write("cpuprofile", `${base}.cpuprofile`, JSON.stringify(profile));
+        this.keep("cpuprofile", JSON.stringify(profile));
         for (const node of profile.nodes) frames.push(node.callFrame);
       });
     }
     if (this.req.calls) {
       await this.attempt("calls", async () => {
-        const { result } = await s.post("Profiler.takePreciseCoverage");
-        await s.post("Profiler.stopPreciseCoverage");
-        v8.setFlagsFromString("--opt");
+        const cov = earlyCoverageSession()!;
+        const { result } = await cov.post("Profiler.takePreciseCoverage");
         const calls: CallCounts = {
-          note: "exact call counts from V8 precise coverage, taken in a separate repetition (counting disables optimized code, so it is not used for timing)",
-          functions: await coverageToCalls(s, result),
+          note: "exact invocations from V8 precise coverage, counted in a repetition of its own (fresh processes, optimizing compiler off; not used for timing)",
+          functions: await coverageToCalls(cov, result),
         };
-        this.write("calls", `${base}.calls.json`, JSON.stringify(calls));
+        this.keep("calls", JSON.stringify(calls));
         for (const f of calls.functions) frames.push({ url: f.url, lineNumber: f.startLine, columnNumber: f.startColumn });
       });
     }
@@ -95,19 +101,21 @@ export class Collectors {
       this.gcObserver?.disconnect();
       await this.attempt("heap", async () => {
         const { profile } = await s.post("HeapProfiler.stopSampling");
-        this.write("heapprofile", `${base}.heapprofile`, JSON.stringify(profile));
-        this.write("gc", `${base}.gc.json`, JSON.stringify({ note: "GC pauses; atMs from the start of the measured window", pauses: this.gc }));
-        const visit = (n: { callFrame: (typeof frames)[number]; children: unknown[] }) => {
+        this.keep("heapprofile", JSON.stringify(profile));
+        this.keep("gc", JSON.stringify({ note: "GC pauses; atMs from the start of the measured window", pauses: this.gc }));
+        // Iterative: heap profiles can be deeper than the JS stack.
+        const stack = [profile.head as unknown as HeapNode];
+        while (stack.length) {
+          const n = stack.pop()!;
           frames.push(n.callFrame);
-          for (const c of n.children) visit(c as typeof n);
-        };
-        visit(profile.head as unknown as { callFrame: (typeof frames)[number]; children: unknown[] });
+          stack.push(...n.children);
+        }
       });
     }
     if (frames.length) {
       await this.attempt("source maps", async () => {
         const positions = mapPositions(frames);
-        if (Object.keys(positions).length) this.write("sourcemap", `${base}.sourcemap.json`, JSON.stringify(positions));
+        if (Object.keys(positions).length) this.keep("sourcemap", JSON.stringify(positions));
       });
     }
     s.disconnect();
@@ -122,11 +130,18 @@ export class Collectors {
     }
   }
 
-  private write(key: string, file: string, data: string): void {
-    fs.writeFileSync(file + ".tmp", data);
-    fs.renameSync(file + ".tmp", file);
-    this.files[key] = file;
+  private keep(kind: ProfileFileKind, data: string): void {
+    this.files[kind] = Buffer.from(data, "utf8");
   }
+}
+
+type Frame = { url: string; lineNumber: number; columnNumber: number };
+type HeapNode = { callFrame: Frame; children: HeapNode[] };
+
+/** What a role's collectors produced in one repetition: file kind → contents, and the collectors that failed. */
+export interface CollectedProfiles {
+  files: Partial<Record<ProfileFileKind, Buffer>>;
+  errors: string[];
 }
 
 function gcKind(kind: number | undefined): string {

@@ -1,8 +1,7 @@
 import type { DiffRow } from "./diff";
 import type { FunctionRow, FunctionTable, RankBy } from "./table";
 
-const ms = (x: number | null) => (x === null || !Number.isFinite(x) ? "–" : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3));
-const pct = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}%` : "–");
+import { formatMsCompact as ms, formatPercent as pct } from "../util/format";
 
 /**
  * A pstats-like text table (ncalls, tottime, percall, cumtime, percall) in milliseconds, with the shares
@@ -20,7 +19,7 @@ export function formatTableHeader(t: FunctionTable, title: string, by: RankBy): 
   const what = by === "self" ? "self time (tottime)" : by === "total" ? "total time (cumtime, recursion counted once)" : "calls (ncalls)";
   return [
     `${title} — ${ms(t.busyMs)} ms busy, ${ms(t.idleMs)} ms idle, GC ${ms(t.gcMs)} ms · ${t.samples} samples, mean interval ${t.meanIntervalUs.toFixed(0)} µs`,
-    `sorted by ${what}; % of busy time; ${t.callsNote ? `ncalls: ${t.callsNote}; async functions count each resumption after an await` : "ncalls: none (add --profile calls)"}`,
+    `sorted by ${what}; % of busy time; ${t.callsNote ? `ncalls: ${t.callsNote}` : "ncalls: none (add --profile calls)"}`,
   ].join("\n");
 }
 

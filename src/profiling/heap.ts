@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { ProfileError } from "./cpuprofile";
-import { categorize, type Category, type PositionMap } from "./table";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { categorize, displayLocation, type Category } from "./categories";
+import { frameKey, profileGraph, subtreeSums, totalsByKey } from "./graph";
+import type { PositionMap } from "./table";
 
 /** V8's sampling heap profile (.heapprofile). */
 export interface HeapProfileNode {
@@ -51,55 +51,70 @@ export interface AllocationRow {
  * allocation volume — what drives GC — not only what is still alive.
  */
 export function allocationTable(profile: HeapProfile, opts: { positions?: PositionMap | null; root?: string } = {}): { rows: AllocationRow[]; totalBytes: number } {
-  const self = new Map<string, number>();
-  const total = new Map<string, number>();
-  const frames = new Map<string, HeapProfileNode["callFrame"]>();
-  const keyOf = (cf: HeapProfileNode["callFrame"]) => `${cf.functionName}\u0000${cf.url}\u0000${cf.lineNumber}\u0000${cf.columnNumber}`;
-  // Subtree sizes, then each function's total counted at its outermost occurrence on a path.
-  const subtree = new Map<HeapProfileNode, number>();
-  const post = (n: HeapProfileNode): number => {
-    let s = n.selfSize;
-    for (const c of n.children) s += post(c);
-    subtree.set(n, s);
-    return s;
-  };
-  const totalBytes = post(profile.head);
-  const onPath = new Map<string, number>();
-  const visit = (n: HeapProfileNode) => {
-    const k = keyOf(n.callFrame);
-    frames.set(k, n.callFrame);
-    self.set(k, (self.get(k) ?? 0) + n.selfSize);
-    const depth = onPath.get(k) ?? 0;
-    if (depth === 0) total.set(k, (total.get(k) ?? 0) + subtree.get(n)!);
-    onPath.set(k, depth + 1);
-    for (const c of n.children) visit(c);
-    onPath.set(k, depth);
-  };
-  for (const c of profile.head.children) visit(c);
+  const { nodes, frames } = flatten(profile.head);
+  const g = profileGraph(nodes);
+  const selfBytes = Float64Array.from(frames, (f) => f.selfSize);
+  const subtree = subtreeSums(g, selfBytes);
+  const keyIndex = new Map<string, number>();
+  const keyOf = new Int32Array(frames.length);
+  const firstOf: number[] = [];
+  frames.forEach((f, i) => {
+    const k = frameKey(f.callFrame);
+    let ki = keyIndex.get(k);
+    if (ki === undefined) {
+      keyIndex.set(k, (ki = firstOf.length));
+      firstOf.push(i);
+    }
+    keyOf[i] = ki;
+  });
+  const self = new Float64Array(firstOf.length);
+  for (let i = 0; i < frames.length; i++) self[keyOf[i]!] += selfBytes[i]!;
+  // Totals counted at each function's outermost occurrence on a path; the synthetic head is not a function.
+  const total = totalsByKey(g, subtree, keyOf, firstOf.length);
+  const totalBytes = subtree[0] ?? 0;
   const rows: AllocationRow[] = [];
-  for (const [k, cf] of frames) {
-    const s = self.get(k) ?? 0;
-    const t = total.get(k) ?? 0;
+  for (let k = 0; k < firstOf.length; k++) {
+    if (firstOf[k] === 0) continue;
+    const s = self[k]!;
+    const t = total[k]!;
     if (s === 0 && t === 0) continue;
-    const mapped = opts.positions?.[`${cf.url}:${cf.lineNumber}:${cf.columnNumber}`] ?? null;
-    const url = mapped ? mapped[0] : cf.url;
-    const line = (mapped ? mapped[1] : cf.lineNumber) + 1;
-    const col = (mapped ? mapped[2] : cf.columnNumber) + 1;
-    const special = cf.functionName.startsWith("(") && !cf.url;
-    const { category, pkg } = special ? { category: "v8" as Category, pkg: null } : categorize(url, opts.root);
-    const p = url.startsWith("file:") ? fileURLToPath(url) : url;
-    const shown = opts.root && p.startsWith(opts.root + path.sep) ? path.relative(opts.root, p) : p;
-    rows.push({
-      name: cf.functionName || "(anonymous)",
-      location: url ? `${shown}:${line}:${col}` : "",
-      category,
-      package: pkg,
-      selfBytes: s,
-      totalBytes: t,
-      selfPct: totalBytes ? (100 * s) / totalBytes : 0,
-      totalPct: totalBytes ? (100 * t) / totalBytes : 0,
-    });
+    rows.push(allocationRow(frames[firstOf[k]!]!.callFrame, s, t, totalBytes, opts));
   }
   rows.sort((a, b) => b.selfBytes - a.selfBytes);
   return { rows, totalBytes };
+}
+
+/** The heap profile's nested tree as a flat node list with ids (iteratively: trees can be deep). */
+function flatten(head: HeapProfileNode): { nodes: Array<{ id: number; children: number[] }>; frames: HeapProfileNode[] } {
+  const frames: HeapProfileNode[] = [];
+  const nodes: Array<{ id: number; children: number[] }> = [];
+  const stack: Array<{ n: HeapProfileNode; parent: number }> = [{ n: head, parent: -1 }];
+  while (stack.length) {
+    const { n, parent } = stack.pop()!;
+    const id = frames.length;
+    frames.push(n);
+    nodes.push({ id, children: [] });
+    if (parent >= 0) nodes[parent]!.children.push(id);
+    for (let k = n.children.length - 1; k >= 0; k--) stack.push({ n: n.children[k]!, parent: id });
+  }
+  return { nodes, frames };
+}
+
+function allocationRow(cf: HeapProfileNode["callFrame"], selfBytes: number, totalBytes: number, all: number, opts: { positions?: PositionMap | null; root?: string }): AllocationRow {
+  const mapped = opts.positions?.[`${cf.url}:${cf.lineNumber}:${cf.columnNumber}`] ?? null;
+  const url = mapped ? mapped[0] : cf.url;
+  const line = (mapped ? mapped[1] : cf.lineNumber) + 1;
+  const col = (mapped ? mapped[2] : cf.columnNumber) + 1;
+  const special = cf.functionName.startsWith("(") && !cf.url;
+  const { category, pkg } = special ? { category: "v8" as Category, pkg: null } : categorize(url, opts.root);
+  return {
+    name: cf.functionName || "(anonymous)",
+    location: url ? displayLocation(url, line, col, opts.root) : "",
+    category,
+    package: pkg,
+    selfBytes,
+    totalBytes,
+    selfPct: all ? (100 * selfBytes) / all : 0,
+    totalPct: all ? (100 * totalBytes) / all : 0,
+  };
 }

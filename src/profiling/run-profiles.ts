@@ -1,7 +1,7 @@
 import fs from "node:fs";
-import path from "node:path";
 import { InputError } from "../errors";
 import { workspaceRoot } from "../paths";
+import { readManifest } from "../results/load";
 import { readCpuProfile } from "./cpuprofile";
 import { callTree, type CallTree } from "./calltree";
 import { allocationTable, readHeapProfile, type AllocationRow } from "./heap";
@@ -21,23 +21,6 @@ export interface RoleProfiles {
   errors: string[];
 }
 
-interface ManifestProfile {
-  configId: string;
-  rep: number;
-  kind: string;
-  roleId: string;
-  files: Record<string, string>;
-  errors: string[];
-}
-
-function readManifest(runDir: string): { profiles: ManifestProfile[] } {
-  const file = path.join(runDir, "manifest.json");
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch {
-    throw new InputError("RUN_DIR_INVALID", `${runDir} is not a run directory (no readable manifest.json)`, { field: runDir });
-  }
-}
 
 /** The profiles a run collected, grouped per configuration and role. */
 export function runProfiles(runDir: string): RoleProfiles[] {
@@ -93,4 +76,12 @@ export function runAllocationTable(runDir: string, sel: { configId?: string; rol
   const p = pick(runDir, sel, "heapprofile");
   const t = allocationTable(readHeapProfile(p.heapprofile!, { role: p.roleId }), { positions: positionsOf(p), root: workspaceRoot() });
   return { ...t, configId: p.configId, roleId: p.roleId };
+}
+
+/** GC pauses of one role's heap-profiled repetition (seconds from the window's start), for memoryFigure. */
+export function runGcPauses(runDir: string, sel: { configId?: string; role?: string } = {}): Array<{ atSec: number; durationMs: number; kind: string }> {
+  const p = runProfiles(runDir).find((x) => x.gc && (!sel.configId || x.configId === sel.configId) && (!sel.role || x.roleId === sel.role || x.roleId.startsWith(`${sel.role}-`)));
+  if (!p) return [];
+  const data = JSON.parse(fs.readFileSync(p.gc!, "utf8")) as { pauses: Array<{ atMs: number; durationMs: number; kind: string }> };
+  return data.pauses.map((g) => ({ atSec: g.atMs / 1000, durationMs: g.durationMs, kind: g.kind }));
 }

@@ -3,17 +3,18 @@
  * (name, file:line:col): self and total time, their share of the busy (non-idle) time, exact call counts
  * when precise-coverage counts are given, and time per call.
  *
- * - Self time weights each sample by its real duration (the time to the next sample, from timeDeltas),
- *   not hitCount × interval: V8's effective interval drifts.
+ * - Self time weights each sample by its real duration (graph.ts `sampleWeights`).
  * - Total time adds a sample's weight once per distinct function on its stack: recursion is not double
  *   counted, so no function exceeds 100%.
  * - (idle) is never charged to any function; (program) and (garbage collector) are rows of their own.
+ * - Every function with a call count is a row, with zero time when no sample hit it: a table sorted by
+ *   calls is complete (as pstats lists every function that was called).
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { CpuProfile } from "./cpuprofile";
+import { categorize, displayLocation, type Category } from "./categories";
+import { frameKey, profileGraph, sampleWeights, subtreeSums, totalsByKey } from "./graph";
 
-export type Category = "user" | "dependency" | "node" | "v8" | "gc" | "idle" | "program";
+export { categorize, type Category } from "./categories";
 
 /** Exact call counts from V8 precise coverage, as the role writes them (`<base>.calls.json`). */
 export interface CallCountEntry {
@@ -48,6 +49,7 @@ export interface FunctionRow {
   /** npm package for dependency code (e.g. "kafkajs", "@scope/pkg"). */
   package: string | null;
   selfMs: number;
+  /** Cumulative: the function and everything it called, counted once per stack. */
   totalMs: number;
   /** Share of the busy (non-idle) time, %. NaN for (idle). */
   selfPct: number;
@@ -63,9 +65,9 @@ export interface FunctionRow {
 
 export interface FunctionTable {
   rows: FunctionRow[];
-  /** Sampled wall time, ms. */
-  totalMs: number;
-  /** totalMs − idleMs: the base of every %. */
+  /** Wall time covered by the samples, ms. */
+  sampledMs: number;
+  /** sampledMs − idleMs: the base of every %. */
   busyMs: number;
   idleMs: number;
   gcMs: number;
@@ -86,235 +88,140 @@ export interface TableOptions {
   positions?: PositionMap | null;
   /** Workspace root: locations under it are shown relative, and it decides user vs dependency code. */
   root?: string;
+  /** Root of the kafka-perf-lab package: its own code is category "lab" (default: the installed package). */
+  labRoot?: string;
 }
 
-export function functionTable(profile: CpuProfile, opts: TableOptions = {}): FunctionTable {
-  const nodes = profile.nodes;
-  const n = nodes.length;
-  const index = new Map<number, number>();
-  for (let i = 0; i < n; i++) index.set(nodes[i]!.id, i);
-  const parent = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    for (const c of nodes[i]!.children ?? []) {
-      const ci = index.get(c);
-      if (ci !== undefined) parent[ci] = i;
-    }
-  }
-  // Sample weights: the duration until the next sample (the last one until endTime).
-  const nodeSelf = new Float64Array(n);
-  const nodeSamples = new Uint32Array(n);
-  const { samples, timeDeltas } = profile;
-  let t = profile.startTime;
-  const times = new Float64Array(samples.length);
-  for (let i = 0; i < samples.length; i++) times[i] = t += Math.max(0, timeDeltas[i]!);
-  let weighed = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const ni = index.get(samples[i]!);
-    if (ni === undefined) continue;
-    const w = Math.max(0, (i + 1 < samples.length ? times[i + 1]! : profile.endTime) - times[i]!);
-    nodeSelf[ni] += w;
-    nodeSamples[ni]!++;
-    weighed += w;
-  }
+/** Per-function sums of one profile: self/total µs, samples, the first node (for its frame), hot lines. */
+interface FunctionSums {
+  keys: string[];
+  firstNode: Int32Array;
+  selfUs: Float64Array;
+  totalUs: Float64Array;
+  samples: Uint32Array;
+  lineTicks: Array<Map<number, number> | undefined>;
+  rootNode: number;
+  weighedUs: number;
+}
 
-  // One function per (name, url, line, column).
-  const funcOf = new Int32Array(n);
-  const funcKeys: string[] = [];
+function sumPerFunction(profile: CpuProfile): FunctionSums {
+  const nodes = profile.nodes;
+  const g = profileGraph(nodes);
+  const w = sampleWeights(profile, g);
+  const funcOf = new Int32Array(nodes.length);
+  const keys: string[] = [];
   const funcIndex = new Map<string, number>();
-  let root = -1;
-  for (let i = 0; i < n; i++) {
-    const cf = nodes[i]!.callFrame;
-    if (parent[i] === -1 && root === -1) root = i;
-    const key = `${cf.functionName}\u0000${cf.url}\u0000${cf.lineNumber}\u0000${cf.columnNumber}`;
+  for (let i = 0; i < nodes.length; i++) {
+    const key = frameKey(nodes[i]!.callFrame);
     let f = funcIndex.get(key);
-    if (f === undefined) {
-      f = funcKeys.length;
-      funcKeys.push(key);
-      funcIndex.set(key, f);
-    }
+    if (f === undefined) funcIndex.set(key, (f = keys.push(key) - 1));
     funcOf[i] = f;
   }
-  const F = funcKeys.length;
-  const self = new Float64Array(F);
-  const total = new Float64Array(F);
-  const fSamples = new Uint32Array(F);
+  const F = keys.length;
+  const selfUs = new Float64Array(F);
+  const samples = new Uint32Array(F);
   const firstNode = new Int32Array(F).fill(-1);
-  const lineTicks: Array<Map<number, number> | undefined> = new Array(F);
-  for (let i = 0; i < n; i++) {
+  const lineTicks: FunctionSums["lineTicks"] = new Array(F);
+  for (let i = 0; i < nodes.length; i++) {
     const f = funcOf[i]!;
-    self[f] += nodeSelf[i]!;
-    fSamples[f] += nodeSamples[i]!;
+    selfUs[f] += w.selfUs[i]!;
+    samples[f] += w.samples[i]!;
     if (firstNode[f] === -1) firstNode[f] = i;
     for (const pt of nodes[i]!.positionTicks ?? []) {
       const m = (lineTicks[f] ??= new Map());
       m.set(pt.line, (m.get(pt.line) ?? 0) + pt.ticks);
     }
   }
+  const totalUs = totalsByKey(g, subtreeSums(g, w.selfUs), funcOf, F);
+  return { keys, firstNode, selfUs, totalUs, samples, lineTicks, rootNode: g.root, weighedUs: w.totalUs };
+}
 
-  // Subtree weights (children before parents), then totals: a node's subtree counts for its function
-  // only where that function is not already on the path above it (recursion-safe).
-  const order = preorder(nodes, index, root);
-  const subtree = Float64Array.from(nodeSelf);
-  for (let k = order.length - 1; k >= 0; k--) {
-    const i = order[k]!;
-    if (parent[i]! >= 0) subtree[parent[i]!] += subtree[i]!;
-  }
-  const onPath = new Int32Array(F);
-  walk(nodes, index, root, (i, enter) => {
-    const f = funcOf[i]!;
-    if (enter) {
-      if (onPath[f] === 0) total[f] += subtree[i]!;
-      onPath[f]!++;
-    } else onPath[f]!--;
-  });
+function mapped(opts: TableOptions, url: string, line0: number, col0: number): { url: string; line: number; column: number } {
+  const m = opts.positions?.[`${url}:${line0}:${col0}`] ?? null;
+  return m ? { url: m[0], line: m[1] + 1, column: m[2] + 1 } : { url, line: line0 + 1, column: col0 + 1 };
+}
 
-  let idleMs = 0;
-  let gcMs = 0;
-  let programMs = 0;
+function emptyRow(name: string, pos: { url: string; line: number; column: number }, special: Category | undefined, opts: TableOptions): FunctionRow {
+  const { category, pkg } = special ? { category: special, pkg: null } : categorize(pos.url, opts.root, opts.labRoot);
+  return {
+    name: name || "(anonymous)",
+    ...pos,
+    location: special ? "" : displayLocation(pos.url, pos.line, pos.column, opts.root),
+    category,
+    package: pkg,
+    selfMs: 0,
+    totalMs: 0,
+    selfPct: NaN,
+    totalPct: NaN,
+    samples: 0,
+    calls: null,
+    selfMsPerCall: null,
+    totalMsPerCall: null,
+    hotLines: [],
+  };
+}
+
+export function functionTable(profile: CpuProfile, opts: TableOptions = {}): FunctionTable {
+  const sums = sumPerFunction(profile);
   const calls = opts.calls ? indexCalls(opts.calls) : null;
   const rows: FunctionRow[] = [];
-  const totalMs = weighed / 1000;
-  for (let f = 0; f < F; f++) {
-    const cf = nodes[firstNode[f]!]!.callFrame;
-    if (firstNode[f] === root && cf.functionName === "(root)") continue;
+  const specialMs = { idle: 0, gc: 0, program: 0 };
+  for (let f = 0; f < sums.keys.length; f++) {
+    const cf = profile.nodes[sums.firstNode[f]!]!.callFrame;
+    if (sums.firstNode[f] === sums.rootNode && cf.functionName === "(root)") continue;
     const special = SPECIAL.get(cf.functionName);
-    const selfMs = self[f]! / 1000;
-    if (special === "idle") idleMs += selfMs;
-    if (special === "gc") gcMs += selfMs;
-    if (special === "program") programMs += selfMs;
-    if (self[f] === 0 && total[f] === 0) continue;
-    const mapped = opts.positions?.[`${cf.url}:${cf.lineNumber}:${cf.columnNumber}`] ?? null;
-    const url = mapped ? mapped[0] : cf.url;
-    const line = (mapped ? mapped[1] : cf.lineNumber) + 1;
-    const column = (mapped ? mapped[2] : cf.columnNumber) + 1;
-    const { category, pkg } = special ? { category: special, pkg: null } : categorize(url, opts.root);
+    const selfMs = sums.selfUs[f]! / 1000;
+    if (special === "idle" || special === "gc" || special === "program") specialMs[special] += selfMs;
+    // Calls first: a frame V8 knows of but never sampled still claims its coverage entry (and stays a row if called).
     const count = calls && cf.url ? callCount(calls, cf.url, cf.functionName, cf.lineNumber, cf.columnNumber) : null;
-    const ticks = lineTicks[f] ? [...lineTicks[f]!].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([l, k]) => ({ line: l, ticks: k })) : [];
-    rows.push({
-      name: cf.functionName || "(anonymous)",
-      url,
-      line,
-      column,
-      location: special ? "" : displayLocation(url, line, column, opts.root),
-      category,
-      package: pkg,
-      selfMs,
-      totalMs: total[f]! / 1000,
-      selfPct: NaN,
-      totalPct: NaN,
-      samples: fSamples[f]!,
-      calls: count,
-      selfMsPerCall: count ? selfMs / count : null,
-      totalMsPerCall: count ? total[f]! / 1000 / count : null,
-      hotLines: ticks,
-    });
+    if (sums.selfUs[f] === 0 && sums.totalUs[f] === 0 && !count) continue;
+    const row = emptyRow(cf.functionName, mapped(opts, cf.url, cf.lineNumber, cf.columnNumber), special, opts);
+    row.selfMs = selfMs;
+    row.totalMs = sums.totalUs[f]! / 1000;
+    row.samples = sums.samples[f]!;
+    row.calls = count;
+    row.selfMsPerCall = count ? selfMs / count : null;
+    row.totalMsPerCall = count ? row.totalMs / count : null;
+    const ticks = sums.lineTicks[f];
+    row.hotLines = ticks ? [...ticks].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([line, k]) => ({ line, ticks: k })) : [];
+    rows.push(row);
   }
-  // Functions that ran but were never sampled (too fast): they still belong in a table ranked by calls.
-  if (calls) {
-    for (const [url, entries] of calls.byUrl) {
-      for (const e of entries) {
-        if (calls.matched.has(e) || e.count === 0) continue;
-        const mapped = opts.positions?.[`${url}:${e.startLine}:${e.startColumn}`] ?? null;
-        const u = mapped ? mapped[0] : url;
-        const line = (mapped ? mapped[1] : e.startLine) + 1;
-        const column = (mapped ? mapped[2] : e.startColumn) + 1;
-        const { category, pkg } = categorize(u, opts.root);
-        rows.push({
-          name: e.functionName || "(anonymous)",
-          url: u,
-          line,
-          column,
-          location: displayLocation(u, line, column, opts.root),
-          category,
-          package: pkg,
-          selfMs: 0,
-          totalMs: 0,
-          selfPct: NaN,
-          totalPct: NaN,
-          samples: 0,
-          calls: e.count,
-          selfMsPerCall: 0,
-          totalMsPerCall: 0,
-          hotLines: [],
-        });
-      }
-    }
-  }
-  const busyMs = totalMs - idleMs;
+  if (calls) rows.push(...unsampledRows(calls, opts));
+  const sampledMs = sums.weighedUs / 1000;
+  const busyMs = sampledMs - specialMs.idle;
   for (const r of rows) {
     if (r.category === "idle") continue;
     r.selfPct = busyMs > 0 ? (100 * r.selfMs) / busyMs : 0;
     r.totalPct = busyMs > 0 ? (100 * r.totalMs) / busyMs : 0;
   }
-  rows.sort((a, b) => b.selfMs - a.selfMs);
+  rows.sort((a, b) => b.selfMs - a.selfMs || (b.calls ?? 0) - (a.calls ?? 0));
   return {
     rows,
-    totalMs,
+    sampledMs,
     busyMs,
-    idleMs,
-    gcMs,
-    programMs,
-    samples: samples.length,
-    meanIntervalUs: samples.length ? weighed / samples.length : 0,
+    idleMs: specialMs.idle,
+    gcMs: specialMs.gc,
+    programMs: specialMs.program,
+    samples: profile.samples.length,
+    meanIntervalUs: profile.samples.length ? sums.weighedUs / profile.samples.length : 0,
     callsNote: opts.calls ? opts.calls.note : null,
   };
 }
 
-function preorder(nodes: CpuProfile["nodes"], index: Map<number, number>, root: number): number[] {
-  const out: number[] = [];
-  if (root < 0) return out;
-  const stack = [root];
-  while (stack.length) {
-    const i = stack.pop()!;
-    out.push(i);
-    const ch = nodes[i]!.children;
-    if (ch) for (let k = ch.length - 1; k >= 0; k--) stack.push(index.get(ch[k]!)!);
-  }
-  return out;
-}
-
-/** Iterative DFS with enter/leave callbacks (profiles can be deeper than the JS stack). */
-function walk(nodes: CpuProfile["nodes"], index: Map<number, number>, root: number, visit: (i: number, enter: boolean) => void): void {
-  if (root < 0) return;
-  const stack: number[] = [root];
-  while (stack.length) {
-    const v = stack.pop()!;
-    if (v < 0) {
-      visit(~v, false);
-      continue;
-    }
-    visit(v, true);
-    stack.push(~v);
-    const ch = nodes[v]!.children;
-    if (ch) for (let k = ch.length - 1; k >= 0; k--) stack.push(index.get(ch[k]!)!);
-  }
-}
-
-/** User code, an npm package, Node's own code, or V8/native — decided from the (source-mapped) URL. */
-export function categorize(url: string, root?: string): { category: Category; pkg: string | null } {
-  if (!url) return { category: "v8", pkg: null };
-  if (url.startsWith("node:") || !/^(file:|\/|[A-Za-z]:\\)/.test(url)) return { category: "node", pkg: null };
-  const p = toPath(url);
-  const m = /.*[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(p);
-  if (m) return { category: "dependency", pkg: m[1]!.replace(/\\/g, "/") };
-  return { category: "user", pkg: null };
-}
-
-function toPath(url: string): string {
-  if (url.startsWith("file:")) {
-    try {
-      return fileURLToPath(url);
-    } catch {
-      return url; // not a well-formed file URL: keep it as is
+/** Functions that were called but never sampled (too fast, or not on a sampled stack): rows with zero time. */
+function unsampledRows(calls: CallIndex, opts: TableOptions): FunctionRow[] {
+  const rows: FunctionRow[] = [];
+  for (const [url, entries] of calls.byUrl) {
+    for (const e of entries) {
+      if (calls.matched.has(e) || e.count === 0) continue;
+      const row = emptyRow(e.functionName, mapped(opts, url, e.startLine, e.startColumn), undefined, opts);
+      row.calls = e.count;
+      row.selfMsPerCall = 0;
+      row.totalMsPerCall = 0;
+      rows.push(row);
     }
   }
-  return url;
-}
-
-function displayLocation(url: string, line: number, column: number, root?: string): string {
-  const p = toPath(url);
-  const shown = root && p.startsWith(root + path.sep) ? path.relative(root, p) : p;
-  return `${shown}:${line}:${column}`;
+  return rows;
 }
 
 interface CallIndex {
@@ -361,6 +268,9 @@ function callCount(calls: CallIndex, url: string, name: string, line: number, co
 
 export type RankBy = "self" | "total" | "calls";
 
+/** Categories of "your code" views: your code only; the lab's own code has a category of its own. */
+export const YOUR_CODE: Category[] = ["user"];
+
 /** Top N rows by self time, total time or calls, optionally only some categories (e.g. ["user"]). */
 export function topFunctions(table: FunctionTable, by: RankBy, n = 10, categories?: Category[]): FunctionRow[] {
   const rows = table.rows.filter((r) => r.category !== "idle" && (!categories || categories.includes(r.category)));
@@ -368,7 +278,7 @@ export function topFunctions(table: FunctionTable, by: RankBy, n = 10, categorie
   return [...rows].sort((a, b) => key(b) - key(a)).slice(0, n);
 }
 
-/** Self time summed per category and per package (where time goes: your code, kafkajs, Node, GC …). */
+/** Self time summed per category and per package (where time goes: your code, the lab, kafkajs, Node, GC …). */
 export function timeByCategory(table: FunctionTable): Array<{ group: string; selfMs: number; selfPct: number }> {
   const m = new Map<string, number>();
   for (const r of table.rows) {

@@ -1,21 +1,25 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { RoleConfig } from "../roles/role-config";
-import type { RoleLauncher } from "../experiment/role-set";
+import { flamegraphDir } from "../results/files";
 
-/** Folder of one role's 0x output (flamegraph.html inside) for a repetition. */
-export function flamegraphDir(profilesDir: string, roleId: string, configId: string, rep: number): string {
-  return path.join(profilesDir, `${roleId}-${configId}-rep${rep}.0x`);
+/** The role a launcher starts (what 0x needs to know of it). */
+export interface LaunchedRole {
+  roleId: string;
+  kind: "producer" | "consumer";
+  configId: string;
 }
+
+/** How to start a role process: the lab's role entry, possibly wrapped. */
+export type Launcher = (role: LaunchedRole, entryArgs: string[]) => { command: string; args: string[] };
 
 /**
  * Runs the chosen roles under 0x (headless: no browser is opened). 0x starts the role with --prof,
  * and writes flamegraph.html into the role's folder when the role exits — the runner waits for that.
  */
-export function zeroXLauncher(profilesDir: string, roles: Array<"producer" | "consumer">, rep: number): RoleLauncher {
+export function zeroXLauncher(profilesDir: string, roles: Array<"producer" | "consumer">, rep: number): Launcher {
   // PERFLAB_0X: another 0x CLI (a fork, a newer version); default the one installed with the lab.
   const bin = process.env.PERFLAB_0X ?? require.resolve("0x/cmd.js");
-  return (role: RoleConfig, entry: string[]) => {
+  return (role, entry) => {
     if (!roles.includes(role.kind)) return { command: process.execPath, args: entry };
     const dir = flamegraphDir(profilesDir, role.roleId, role.configId, rep);
     // 0x writes the V8 log in its working dir and moves it into the output dir: they must differ.

@@ -1,4 +1,6 @@
-export { buildRunReport, writeRunReport, statsRows, statsTableHtml, functionTableHtml } from "./run-report";
+export { buildRunReport, writeRunReport } from "./run-report";
+export { statsRows, statsTableHtml, functionTableHtml } from "./sections";
 export { htmlTable, fmtNumber, REPORT_CSS, type Column } from "./tables";
 export { escapeHtml } from "./escape";
 export { executeNotebooks, notebookFiles, type NotebookRunResult } from "./notebooks";
+export { attachReportWriter } from "./subscriber";

@@ -1,4 +1,5 @@
 import { escapeHtml } from "./escape";
+import { formatCell } from "../util/format";
 
 export interface Column<T> {
   key: keyof T | string;
@@ -8,13 +9,8 @@ export interface Column<T> {
   align?: "left" | "right";
 }
 
-export function fmtNumber(v: unknown, digits = 2): string {
-  if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) return "–";
-  if (typeof v !== "number") return String(v);
-  if (Number.isInteger(v)) return v.toLocaleString("en-US");
-  const d = Math.abs(v) >= 1000 ? 0 : digits;
-  return v.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: Math.abs(v) >= 1000 ? 0 : Math.min(d, 1) });
-}
+/** A number as report tables show it (util/format's formatCell). */
+export const fmtNumber = formatCell;
 
 /** An HTML table (escaped). Numbers right-aligned. */
 export function htmlTable<T extends object>(rows: T[], columns: Array<Column<T>>, opts: { caption?: string; className?: string } = {}): string {

@@ -1,12 +1,11 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { settleWithin, sleep } from "../util/timeout";
 import { PerfLabError } from "../errors";
 import { InstrumentedConsumer, type ConsumedMessage, type MessageHandler } from "../workload/consumer";
 import { burnCpu } from "../workload/payload";
 import type { RegisteredClient, RoleContext } from "../workload/context";
-import type { ConsumerSnapshot } from "../workload/metrics";
 import { exportedFunction, loadUserModule, optionalFunction } from "./user-module";
 import type { RoleConfig } from "./role-config";
-import type { RoleDriver } from "./role-main";
+import { collectRegistered, namedAttachments, type DriverResult, type RoleDriver } from "./driver";
 
 const ASSIGN_TIMEOUT_MS = 60_000;
 
@@ -35,6 +34,8 @@ export class ConsumerDriver implements RoleDriver {
     }
     this.consumer = new InstrumentedConsumer({
       connection: ctx.connection,
+      client: c.client,
+      idCarrier: c.idCarrier,
       clientId: ctx.roleId,
       groupId: ctx.groupId!,
       topics: [ctx.topic],
@@ -47,9 +48,8 @@ export class ConsumerDriver implements RoleDriver {
       autoCommitIntervalMs: c.autoCommitIntervalMs,
       onError: c.onError,
       recordRaw: ctx.recordRaw,
-      logFile: this.config.kafkajsLogFile,
+      logFile: this.config.clientLogFile,
       reportToRole: false,
-      journalFile: ctx.journalFile,
     });
     await this.consumer.start();
     const assignment = await this.consumer.waitForAssignment(ASSIGN_TIMEOUT_MS);
@@ -98,13 +98,12 @@ export class ConsumerDriver implements RoleDriver {
     this.consumer?.metrics.setOrigin(ctx.originMs);
   }
 
-  async stop(ctx: RoleContext): Promise<{ producers: []; consumers: ConsumerSnapshot[] }> {
+  async stop(ctx: RoleContext): Promise<DriverResult> {
     if (this.config.consumer!.script) {
       // ctx.signal is aborted by now: a well-behaved script stops its consumer and returns.
-      await Promise.race([this.scriptRun, sleep(30_000)]);
-      const registered = (ctx as RoleContext & { registered: RegisteredClient[] }).registered;
+      await settleWithin(this.scriptRun ?? Promise.resolve(), 30_000);
       if (this.scriptError) throw this.scriptError;
-      return { producers: [], consumers: registered.filter((r) => r.kind === "consumer").map((r) => r.snapshot() as ConsumerSnapshot) };
+      return collectRegistered(ctx, "consumer");
     }
     const consumer = this.consumer!;
     this.consumer = null;
@@ -114,13 +113,14 @@ export class ConsumerDriver implements RoleDriver {
       // Keep what was measured: the failure is counted with the consumer's errors, not thrown.
       consumer.metrics.onProcessingError(err);
     }
-    return { producers: [], consumers: [consumer.metrics.snapshot()] };
+    return { producers: [], consumers: [consumer.metrics.snapshot()], attachments: namedAttachments("consumer", 0, consumer.metrics.records()) };
   }
 
   progress(): Record<string, unknown> {
     const m = this.consumer?.metrics;
     const crash = this.consumer?.crashError;
-    return m ? { consumed: m.consumed, positions: Object.fromEntries(m.positions), ...(crash ? { error: `${crash.name ?? "Error"}: ${crash.message}` } : {}) } : {};
+    const errorCode = crash instanceof PerfLabError ? crash.code : crash?.name;
+    return m ? { received: m.received, positions: Object.fromEntries(m.positions), ...(crash ? { error: `${crash.name ?? "Error"}: ${crash.message}`, errorCode } : {}) } : {};
   }
 
   async close(): Promise<void> {

@@ -1,107 +1,114 @@
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
-import path from "node:path";
+import crypto from "node:crypto";
 import { EventEmitter } from "node:events";
+import { encodeFrame, FrameReader } from "./frames";
+import type { RoleConfig } from "./role-config";
+import type { RoleRepResult } from "../results/role-result";
+import type { ProfileRequest } from "../profiling/collectors";
 
 /**
- * The control channel between the runner and its role processes: newline-delimited JSON over a Unix
- * domain socket (a named pipe on Windows). Not fork()'s IPC channel, because a role may run under a
- * wrapper that does not pass IPC through (0x spawns the profiled process itself).
+ * The control channel between the runner and its role processes: framed messages (frames.ts) over TCP.
+ * Nothing in it assumes the role runs on the runner's host: a role is started with only the runner's
+ * address, its id and a token; it gets its configuration, sends its results and receipts, and learns the
+ * offset between its clock and the runner's over the channel. (Not fork()'s IPC channel: a role may run
+ * under a wrapper that does not pass IPC through, as 0x spawns the profiled process itself.)
  */
+
+/** A binary attachment of a message: `bytes` of the frame's body, in order. */
+export interface AttachmentInfo {
+  name: string;
+  bytes: number;
+}
 
 /** Messages a role sends to the runner. */
 export type RoleMessage =
-  | { type: "hello"; roleId: string; pid: number }
+  | { type: "hello"; roleId: string; pid: number; token: string; host: string; bootId: string | null }
+  | { type: "pong"; roleId: string; t0: number; t1: number }
+  | { type: "configured"; roleId: string }
   | { type: "ready"; roleId: string; rep: number }
   | { type: "assigned"; roleId: string; rep: number; partitions: number[]; joinMs: number }
-  | { type: "progress"; roleId: string; rep: number; sent?: number; acked?: number; failed?: number; consumed?: number; positions?: Record<string, number>; error?: string }
+  | { type: "progress"; roleId: string; rep: number; sent?: number; acked?: number; failed?: number; received?: number; positions?: Record<string, number>; error?: string; errorCode?: string }
   | { type: "finished"; roleId: string; rep: number }
-  | { type: "result"; roleId: string; rep: number; file: string }
+  /** Receipt journal records (the body), sent before each offset commit. */
+  | { type: "receipts"; roleId: string; rep: number }
+  | { type: "result"; roleId: string; rep: number; result: RoleRepResult; attachments: AttachmentInfo[] }
   | { type: "error"; roleId: string; rep: number | null; code: string; message: string; fatal: boolean };
 
 /** Messages the runner sends to a role. */
 export type RunnerMessage =
-  | { type: "prepare"; rep: number; repKind: string; topic: string; groupId: string | null; resultFile: string; profile: ProfileRequest | null }
+  | { type: "ping"; t0: number }
+  | { type: "configure"; config: RoleConfig; clockOffsetMs: number }
+  | { type: "prepare"; rep: number; repKind: string; topic: string; groupId: string | null; profile: ProfileRequest | null }
   | { type: "start"; rep: number; originMs: number }
   | { type: "stop"; rep: number }
   | { type: "exit" };
 
-/** Which in-process collectors a repetition runs (the profiling issue fills this in). */
-export interface ProfileRequest {
-  cpu: boolean;
-  heap: boolean;
-  calls: boolean;
-  samplingIntervalUs: number;
-  heapSamplingBytes: number;
-  /** Base path for profile files: `<base>.cpuprofile`, `<base>.heapprofile`, `<base>.calls.json`. */
-  outputBase: string;
+/** A received role message with its body (null when it has none). */
+export type Received = RoleMessage & { body: Buffer | null };
+
+/** This host's boot id: two processes with the same one share CLOCK_MONOTONIC (Linux; null elsewhere). */
+export function bootId(): string | null {
+  try {
+    return fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return null; // no /proc: clocks are compared by the ping exchange instead
+  }
 }
 
-export function newSocketPath(): string {
-  const name = `perflab-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  return process.platform === "win32" ? `\\\\.\\pipe\\${name}` : path.join(os.tmpdir(), `${name}.sock`);
-}
-
-function lineReader(socket: net.Socket, onMessage: (msg: unknown) => void, onBadLine: (line: string) => void): void {
-  let buffer = "";
-  socket.setEncoding("utf8");
-  socket.on("data", (chunk: string) => {
-    buffer += chunk;
-    let i: number;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (!line.trim()) continue;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        onBadLine(line);
-        continue;
-      }
-      onMessage(msg);
-    }
-  });
-}
-
-/** Runner side. Emits "message" (RoleMessage) and "disconnect" (roleId). */
+/** Runner side. Emits "message" (Received), "disconnect" (roleId) and "rejected" (reason). */
 export class ControlServer extends EventEmitter {
-  readonly socketPath: string;
-  private readonly server: net.Server;
+  readonly token = crypto.randomBytes(16).toString("hex");
   private readonly sockets = new Map<string, net.Socket>();
 
-  private constructor(socketPath: string, server: net.Server) {
+  private constructor(private readonly server: net.Server) {
     super();
-    this.socketPath = socketPath;
-    this.server = server;
   }
 
-  static async listen(socketPath: string = newSocketPath()): Promise<ControlServer> {
+  /** Listen on loopback (default) or another interface of this host; port 0 picks a free one. */
+  static async listen(opts: { host?: string; port?: number } = {}): Promise<ControlServer> {
     const server = net.createServer();
-    const control = new ControlServer(socketPath, server);
+    const control = new ControlServer(server);
     server.on("connection", (socket) => control.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(socketPath, () => resolve());
+      server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
     });
     return control;
   }
 
+  /** "host:port" a role connects to. */
+  get address(): string {
+    const a = this.server.address() as net.AddressInfo;
+    return `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
   private accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
     let roleId: string | null = null;
-    lineReader(
-      socket,
-      (raw) => {
-        const msg = raw as RoleMessage;
-        if (msg.type === "hello") {
+    const reader = new FrameReader();
+    socket.on("data", (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = reader.push(chunk);
+      } catch {
+        this.emit("rejected", "a malformed frame");
+        return void socket.destroy();
+      }
+      for (const { header, body } of frames) {
+        const msg = header as RoleMessage;
+        if (roleId === null) {
+          if (msg.type !== "hello" || msg.token !== this.token) {
+            this.emit("rejected", `a connection that did not present the run's token`);
+            return void socket.destroy();
+          }
           roleId = msg.roleId;
           this.sockets.set(roleId, socket);
         }
-        this.emit("message", msg);
-      },
-      (line) => this.emit("badline", line),
-    );
+        this.emit("message", { ...msg, body } as Received);
+      }
+    });
     socket.on("close", () => {
       if (roleId && this.sockets.get(roleId) === socket) {
         this.sockets.delete(roleId);
@@ -115,7 +122,7 @@ export class ControlServer extends EventEmitter {
   send(roleId: string, msg: RunnerMessage): boolean {
     const s = this.sockets.get(roleId);
     if (!s || s.destroyed) return false;
-    s.write(JSON.stringify(msg) + "\n");
+    for (const part of encodeFrame(msg)) s.write(part);
     return true;
   }
 
@@ -127,7 +134,6 @@ export class ControlServer extends EventEmitter {
     for (const s of this.sockets.values()) s.destroy();
     this.sockets.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    if (process.platform !== "win32") fs.rmSync(this.socketPath, { force: true });
   }
 }
 
@@ -137,28 +143,39 @@ export class ControlClient extends EventEmitter {
     super();
   }
 
-  static connect(socketPath: string, roleId: string): Promise<ControlClient> {
+  static connect(address: string, roleId: string, token: string): Promise<ControlClient> {
+    const m = /^\[?([^\]]+)\]?:(\d+)$/.exec(address);
+    if (!m) return Promise.reject(new Error(`bad runner address ${address} (host:port)`));
     return new Promise((resolve, reject) => {
-      const socket = net.createConnection(socketPath);
+      const socket = net.createConnection({ host: m[1]!, port: Number(m[2]) });
       socket.once("error", reject);
       socket.once("connect", () => {
         socket.off("error", reject);
+        socket.setNoDelay(true);
         const client = new ControlClient(socket);
-        lineReader(
-          socket,
-          (msg) => client.emit("message", msg as RunnerMessage),
-          () => undefined, // the runner only sends JSON; a bad line cannot happen short of memory corruption
-        );
+        const reader = new FrameReader();
+        socket.on("data", (chunk: Buffer) => {
+          for (const f of reader.push(chunk)) client.emit("message", f.header as RunnerMessage);
+        });
         socket.on("close", () => client.emit("close"));
         socket.on("error", () => socket.destroy());
-        client.send({ type: "hello", roleId, pid: process.pid });
+        void client.send({ type: "hello", roleId, pid: process.pid, token, host: os.hostname(), bootId: bootId() });
         resolve(client);
       });
     });
   }
 
-  send(msg: RoleMessage): void {
-    if (!this.socket.destroyed) this.socket.write(JSON.stringify(msg) + "\n");
+  /**
+   * Send a message (with an optional body). Resolves once the bytes are handed to the kernel: after that
+   * they reach the runner even if this process is killed, which is what receipts before a commit need.
+   */
+  send(msg: RoleMessage, body?: Uint8Array | null): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    const parts = encodeFrame(msg, body);
+    return new Promise((resolve) => {
+      for (let i = 0; i < parts.length - 1; i++) this.socket.write(parts[i]!);
+      this.socket.write(parts[parts.length - 1]!, () => resolve());
+    });
   }
 
   /** Flush pending writes, then close. */

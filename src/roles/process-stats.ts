@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
-import { SeriesRecorder } from "../metrics";
-import type { ProcessStats } from "./role-config";
+import { SeriesRecorder } from "../metrics/series";
+import { MiB } from "../util/format";
+import type { ProcessStats } from "../results/role-result";
 
 /**
  * Process-level gauges of a role, sampled once per series bucket: RSS, heap used, event-loop delay. Cheap
@@ -38,8 +39,8 @@ export class ProcessSampler {
     const m = process.memoryUsage();
     this.maxRss = Math.max(this.maxRss, m.rss);
     this.maxHeap = Math.max(this.maxHeap, m.heapUsed);
-    this.series.gauge("rssMB", m.rss / 2 ** 20);
-    this.series.gauge("heapUsedMB", m.heapUsed / 2 ** 20);
+    this.series.gauge("rssMiB", m.rss / MiB);
+    this.series.gauge("heapUsedMiB", m.heapUsed / MiB);
     const max = this.eld.max / 1e6;
     if (max > 0 && max !== this.lastEldMax) this.series.gauge("eventLoopDelayMaxMs", max, "max");
     this.lastEldMax = max;

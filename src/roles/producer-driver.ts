@@ -1,12 +1,13 @@
-import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { PerfLabError } from "../errors";
+import { sleep, whenAborted } from "../util/timeout";
 import { InstrumentedProducer, type OutgoingMessage } from "../workload/producer";
 import { syntheticMessages } from "../workload/payload";
 import { monoMs } from "../metrics/clock";
-import type { RoleContext, RegisteredClient } from "../workload/context";
-import type { ProducerSnapshot } from "../workload/metrics";
+import type { RoleContext } from "../workload/context";
 import { exportedFunction, loadUserModule } from "./user-module";
 import type { RoleConfig, RoleWorkload } from "./role-config";
-import type { RoleDriver } from "./role-main";
+import { collectRegistered, namedAttachments, type DriverResult, type RoleDriver } from "./driver";
 
 /** Gives the i-th message, or null when the source is exhausted. */
 export type NextMessage = (i: number) => OutgoingMessage | null | undefined | Promise<OutgoingMessage | null | undefined>;
@@ -19,6 +20,8 @@ export class ProducerDriver implements RoleDriver {
   private producer: InstrumentedProducer | null = null;
   private readonly mod: Record<string, unknown> | null;
   private running: Promise<void> | null = null;
+  /** The producer could not connect (an overloaded cluster): an outcome of the repetition, reported in its result. */
+  private connectError: Error | null = null;
 
   constructor(private readonly config: RoleConfig) {
     const p = config.producer!;
@@ -35,6 +38,7 @@ export class ProducerDriver implements RoleDriver {
     if (!this.producer) {
       this.producer = new InstrumentedProducer({
         connection: ctx.connection,
+        client: p.client,
         clientId: ctx.roleId,
         acks: p.acks,
         compression: p.compression,
@@ -47,13 +51,21 @@ export class ProducerDriver implements RoleDriver {
         idCarrier: p.idCarrier,
         producerIndex: ctx.allocateProducerIndex(),
         recordRaw: ctx.recordRaw,
-        logFile: this.config.kafkajsLogFile,
+        logFile: this.config.clientLogFile,
         reportToRole: false,
       });
-      await this.producer.connect();
     }
-    this.producer.resetMetrics(ctx.originMs);
-    await this.producer.prepareTopic(ctx.topic); // partition count known before the clock starts
+    try {
+      await this.producer.connect();
+      this.producer.resetMetrics(ctx.originMs);
+      await this.producer.prepareTopic(ctx.topic); // partition count known before the clock starts
+      this.connectError = null;
+    } catch (err) {
+      // Counted, not raised: on an overloaded cluster some producers never get in, and that is a result.
+      this.connectError = err as Error;
+      ctx.log(`could not connect: ${(err as Error).message}`);
+      this.producer.resetMetrics(ctx.originMs);
+    }
     return {};
   }
 
@@ -66,19 +78,24 @@ export class ProducerDriver implements RoleDriver {
     }
     const producer = this.producer!;
     producer.resetMetrics(ctx.originMs);
+    if (this.connectError) return;
     const next = p.source ? userSource(this.mod!, p.source, ctx) : syntheticSource(this.config.workload, producer.metrics.producerIndex);
     this.running = sendLoop(producer, next, this.config.workload, ctx);
     return this.running;
   }
 
-  async stop(ctx: RoleContext): Promise<{ producers: ProducerSnapshot[]; consumers: [] }> {
+  async stop(ctx: RoleContext): Promise<DriverResult> {
     if (this.running) await this.running.catch(() => undefined); // its failure was reported by start()
-    if (this.config.producer!.script) {
-      const registered = (ctx as RoleContext & { registered: RegisteredClient[] }).registered;
-      return { producers: registered.filter((r) => r.kind === "producer").map((r) => r.snapshot() as ProducerSnapshot), consumers: [] };
+    const script = this.config.producer!.script;
+    if (script) {
+      const out = collectRegistered(ctx, "producer");
+      if (out.producers.length === 0) throw new PerfLabError("SCRIPT_REPORTED_NOTHING", `producers.script ${script} reported nothing: it created no InstrumentedProducer and no producerAudit() in this repetition`);
+      return out;
     }
     await this.producer!.flush();
-    return { producers: [this.producer!.metrics.snapshot()], consumers: [] };
+    const snapshot = this.producer!.metrics.snapshot();
+    if (this.connectError) snapshot.connectError = this.connectError.message.split("\n")[0]!;
+    return { producers: [snapshot], consumers: [], attachments: namedAttachments("producer", 0, { offsets: this.producer!.metrics.offsetLog.encode() }) };
   }
 
   progress(): Record<string, unknown> {
@@ -123,7 +140,7 @@ export async function sendLoop(producer: InstrumentedProducer, next: NextMessage
   const yieldEvery = producer.options.batchSize;
   const max = producer.options.maxBufferedMessages;
   // A source that never yields again must not keep the loop (and the role) from stopping.
-  const aborted = new Promise<null>((resolve) => ctx.signal.addEventListener("abort", () => resolve(null), { once: true }));
+  const aborted = whenAborted(ctx.signal, null);
   for (let i = 0; i < limit; i++) {
     if (ctx.signal.aborted) break;
     let intended: number | undefined;

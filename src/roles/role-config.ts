@@ -1,17 +1,16 @@
 import type { ChildConnection } from "../kafka/connection";
-import type { Acks } from "../workload/producer";
-import type { Compression } from "../workload/codecs";
+import type { Acks, ClientName, Compression } from "../clients/types";
 import type { CommitStrategy, ConsumeMode } from "../workload/consumer";
 import type { KeyStrategy, PayloadKind } from "../workload/payload";
+import type { IdCarrier } from "../workload/headers";
 
-/** Everything a role process needs to know, written by the runner as JSON (no secrets: those come by env). */
+/** Everything a role process needs to know, sent by the runner over the control channel (no secrets: those come by env). */
 export interface RoleConfig {
   roleId: string;
   kind: "producer" | "consumer";
   index: number;
   runId: string;
   configId: string;
-  controlSocket: string;
   connection: ChildConnection;
   workload: RoleWorkload;
   producer: ProducerRoleSettings | null;
@@ -19,10 +18,10 @@ export interface RoleConfig {
   recordRaw: boolean;
   /** Time-series bucket length, ms. */
   seriesIntervalMs: number;
-  /** Scratch folder of this role (created by the runner). */
+  /** Scratch folder of this role (on the role's host). */
   workDir: string;
-  /** kafkajs log lines of this role. */
-  kafkajsLogFile: string;
+  /** The Kafka client's own log lines of this role (on the role's host). */
+  clientLogFile: string;
 }
 
 export interface RoleWorkload {
@@ -39,6 +38,7 @@ export interface RoleWorkload {
 }
 
 export interface ProducerRoleSettings {
+  client: ClientName;
   acks: Acks;
   compression: Compression;
   idempotent: boolean;
@@ -47,7 +47,7 @@ export interface ProducerRoleSettings {
   batchBytes: number;
   lingerMs: number;
   maxBufferedMessages: number | null;
-  idCarrier: "header" | "trailer";
+  idCarrier: IdCarrier;
   /** Absolute path of the user's source module, or null for synthetic messages. */
   source: string | null;
   /** Absolute path of a whole user script run as this role. */
@@ -55,6 +55,9 @@ export interface ProducerRoleSettings {
 }
 
 export interface ConsumerRoleSettings {
+  client: ClientName;
+  /** How the run's producers identify messages. */
+  idCarrier: IdCarrier;
   mode: ConsumeMode;
   processing: { kind: "none" | "cpu" | "sleep"; cpuUs: number; sleepMs: number };
   handler: string | null;
@@ -63,32 +66,4 @@ export interface ConsumerRoleSettings {
   flushIntervalMs: number;
   autoCommitIntervalMs: number;
   onError: "continue" | "stop";
-}
-
-/** One role's measurements for one repetition, as written to `raw/<config>/rep-<n>/<roleId>.json`. */
-export interface RoleRepResult {
-  version: 1;
-  roleId: string;
-  kind: "producer" | "consumer";
-  index: number;
-  pid: number;
-  configId: string;
-  rep: number;
-  repKind: string;
-  /** "killed": the process was killed on purpose (a fault); its receipts come from its journal. */
-  state: "completed" | "errored" | "killed";
-  error: { code: string; message: string } | null;
-  producers: import("../workload/metrics").ProducerSnapshot[];
-  consumers: import("../workload/metrics").ConsumerSnapshot[];
-  process: ProcessStats;
-  profile: { files: Record<string, string>; errors: string[] } | null;
-}
-
-export interface ProcessStats {
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  maxRssBytes: number;
-  maxHeapUsedBytes: number;
-  eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
-  series: import("../metrics").SeriesData;
 }

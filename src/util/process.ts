@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { TimeoutError } from "../errors";
+import { sleep } from "./timeout";
 
 /** True if a process with this pid exists (and is not a zombie we could reap). */
 export function isAlive(pid: number | null | undefined): boolean {
@@ -50,30 +50,6 @@ export function processesMentioning(needle: string): number[] {
     if (cmd && cmd.includes(needle) && isAlive(pid)) pids.push(pid);
   }
   return pids;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Poll `check` until it returns a value other than undefined/false. Throws TimeoutError naming `what`.
- * `check` may throw to abort the wait early (e.g. the process we wait for died).
- */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; detail?: () => string },
-): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
-  const interval = opts.intervalMs ?? 200;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const v = await check();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() >= deadline) throw new TimeoutError(what, opts.timeoutMs, opts.detail?.());
-    await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
-  }
 }
 
 /**

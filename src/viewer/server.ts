@@ -4,6 +4,7 @@ import path from "node:path";
 import { InputError, PerfLabError } from "../errors";
 import { profilesDir as defaultProfiles, reportsDir as defaultReports } from "../paths";
 import { escapeHtml } from "../report/escape";
+import { listRuns } from "../results/load";
 
 /**
  * `perflab view`: a small read-only web server on loopback for what runs produced. It lists runs, their
@@ -37,13 +38,20 @@ export function speedscopeDir(): string {
   return path.join(path.dirname(require.resolve("speedscope/package.json")), "dist", "release");
 }
 
-export async function startViewServer(opts: { port?: number; host?: string; reportsDir?: string; profilesDir?: string } = {}): Promise<ViewServer> {
+/**
+ * `basePath`: the URL prefix the pages are reached under (default "/"); behind a proxy that strips it — the
+ * Jupyter server's `/perflab/` (jupyter-server-proxy) — links must still carry it.
+ */
+export async function startViewServer(opts: { port?: number; host?: string; reportsDir?: string; profilesDir?: string; basePath?: string } = {}): Promise<ViewServer> {
   const host = opts.host ?? "127.0.0.1";
   if (!["127.0.0.1", "localhost", "::1"].includes(host)) throw new InputError("VIEW_HOST", `perflab view serves on loopback only (got host ${host})`, { field: "host" });
+  const base = (opts.basePath ?? "/").replace(/\/?$/, "/");
+  if (!base.startsWith("/") || /[\s"'<>]/.test(base)) throw new InputError("VIEW_BASE", `--base-path must be a URL path starting with / (got "${opts.basePath}")`, { field: "base-path" });
   const roots = {
     reports: path.resolve(opts.reportsDir ?? defaultReports()),
     profiles: path.resolve(opts.profilesDir ?? defaultProfiles()),
     speedscope: speedscopeDir(),
+    base,
   };
   const server = http.createServer((req, res) => {
     try {
@@ -66,7 +74,7 @@ export async function startViewServer(opts: { port?: number; host?: string; repo
   };
 }
 
-type Roots = { reports: string; profiles: string; speedscope: string };
+type Roots = { reports: string; profiles: string; speedscope: string; base: string };
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse, roots: Roots): void {
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "read-only");
@@ -80,9 +88,9 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, roots: Root
   if (pathname === "/favicon.ico") return void res.writeHead(204).end(); // pages served here (0x's too) ask for one
   const m = /^\/(reports|profiles|speedscope)(\/.*)?$/.exec(pathname);
   if (!m) return send(res, 404, "text/plain", "not found");
-  const base = roots[m[1] as keyof Roots];
+  const folder = roots[m[1] as "reports" | "profiles" | "speedscope"];
   const rel = (m[2] ?? "/").replace(/^\/+/, "");
-  const file = safeJoin(base, rel === "" && m[1] === "speedscope" ? "index.html" : rel);
+  const file = safeJoin(folder, rel === "" && m[1] === "speedscope" ? "index.html" : rel);
   if (!file) return send(res, 403, "text/plain", "outside the served folders");
   let stat: fs.Stats;
   try {
@@ -90,7 +98,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, roots: Root
   } catch {
     return send(res, 404, "text/plain", "not found");
   }
-  if (stat.isDirectory()) return send(res, 200, TYPES[".html"]!, directoryPage(pathname, file));
+  if (stat.isDirectory()) return send(res, 200, TYPES[".html"]!, directoryPage(pathname, file, roots.base));
   res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "content-length": stat.size, "cache-control": "no-store", "x-content-type-options": "nosniff" });
   if (req.method === "HEAD") return void res.end();
   fs.createReadStream(file).pipe(res);
@@ -125,34 +133,19 @@ interface RunEntry {
   profiles: Array<{ label: string; href: string; kind: string }>;
 }
 
-function listRuns(roots: Roots): RunEntry[] {
-  let ids: string[] = [];
-  try {
-    ids = fs.readdirSync(roots.reports).filter((d) => fs.existsSync(path.join(roots.reports, d, "manifest.json")));
-  } catch {
-    ids = []; // no reports/ yet
-  }
-  const runs = ids.map((id) => {
-    let m: { name?: string; state?: string; startedAt?: string; configurations?: unknown[] } = {};
-    try {
-      m = JSON.parse(fs.readFileSync(path.join(roots.reports, id, "manifest.json"), "utf8"));
-    } catch {
-      m = { state: "unreadable manifest" };
-    }
-    return {
-      id,
-      name: m.name ?? id,
-      state: m.state ?? "?",
-      startedAt: m.startedAt ?? "",
-      configurations: m.configurations?.length ?? 0,
-      report: fs.existsSync(path.join(roots.reports, id, "report.html")),
-      profiles: listProfiles(roots.profiles, id),
-    };
-  });
-  return runs.sort((a, b) => b.id.localeCompare(a.id));
+function runEntries(roots: Roots): RunEntry[] {
+  return listRuns(roots.reports).map(({ id, manifest, hasReport }) => ({
+    id,
+    name: manifest?.name ?? id,
+    state: manifest?.state ?? "unreadable manifest",
+    startedAt: manifest?.startedAt ?? "",
+    configurations: manifest?.configurations.length ?? 0,
+    report: hasReport,
+    profiles: listProfiles(roots.profiles, id, roots.base),
+  }));
 }
 
-function listProfiles(profilesRoot: string, runId: string): RunEntry["profiles"] {
+function listProfiles(profilesRoot: string, runId: string, base: string): RunEntry["profiles"] {
   const dir = path.join(profilesRoot, runId);
   let names: string[];
   try {
@@ -162,10 +155,10 @@ function listProfiles(profilesRoot: string, runId: string): RunEntry["profiles"]
   }
   const out: RunEntry["profiles"] = [];
   for (const n of names) {
-    const href = `/profiles/${encodeURIComponent(runId)}/${encodeURIComponent(n)}`;
+    const href = `${base}profiles/${encodeURIComponent(runId)}/${encodeURIComponent(n)}`;
     if (n.endsWith(".0x") && fs.existsSync(path.join(dir, n, "flamegraph.html"))) out.push({ label: n.replace(/\.0x$/, ""), href: `${href}/flamegraph.html`, kind: "flamegraph" });
     else if (n.endsWith(".cpuprofile") || n.endsWith(".heapprofile")) {
-      out.push({ label: n, href: `/speedscope/index.html#profileURL=${encodeURIComponent(href)}&title=${encodeURIComponent(n)}`, kind: n.endsWith(".cpuprofile") ? "cpu profile" : "heap profile" });
+      out.push({ label: n, href: `${base}speedscope/index.html#profileURL=${encodeURIComponent(href)}&title=${encodeURIComponent(n)}`, kind: n.endsWith(".cpuprofile") ? "cpu profile" : "heap profile" });
     }
   }
   return out;
@@ -177,14 +170,14 @@ a{color:#0b62c4}code{background:#f4f6f8;padding:0 .25rem}.state-completed{color:
 ul{margin:0;padding-left:1.1rem}small{color:#5b6775}`;
 
 function indexPage(roots: Roots): string {
-  const runs = listRuns(roots);
+  const runs = runEntries(roots);
   const rows = runs
     .map((r) => {
       const profiles = r.profiles.length
         ? `<ul>${r.profiles.map((p) => `<li><a href="${p.href}">${escapeHtml(p.label)}</a> <small>${p.kind}</small></li>`).join("")}</ul>`
         : "<small>none</small>";
       return `<tr class="run"><td><strong>${escapeHtml(r.name)}</strong><br><small>${escapeHtml(r.id)}</small></td><td class="state-${escapeHtml(r.state)}">${escapeHtml(r.state)}</td><td>${escapeHtml(r.startedAt.replace("T", " ").slice(0, 19))}</td><td>${r.configurations}</td>
-<td>${r.report ? `<a href="/reports/${encodeURIComponent(r.id)}/report.html">report</a> · ` : ""}<a href="/reports/${encodeURIComponent(r.id)}/">files</a></td><td>${profiles}</td></tr>`;
+<td>${r.report ? `<a href="${roots.base}reports/${encodeURIComponent(r.id)}/report.html">report</a> · ` : ""}<a href="${roots.base}reports/${encodeURIComponent(r.id)}/">files</a></td><td>${profiles}</td></tr>`;
     })
     .join("\n");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kafka-perf-lab · runs</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body>
@@ -194,9 +187,9 @@ ${runs.length ? `<table><thead><tr><th>run</th><th>state</th><th>started</th><th
 </body></html>`;
 }
 
-function directoryPage(urlPath: string, dir: string): string {
+function directoryPage(urlPath: string, dir: string, prefix: string): string {
   const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-  const base = urlPath.endsWith("/") ? urlPath : `${urlPath}/`;
+  const base = prefix + (urlPath.endsWith("/") ? urlPath : `${urlPath}/`).replace(/^\//, "");
   const items = entries.map((e) => `<li><a href="${base}${encodeURIComponent(e.name)}${e.isDirectory() ? "/" : ""}">${escapeHtml(e.name)}${e.isDirectory() ? "/" : ""}</a></li>`).join("");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(urlPath)}</title><style>${STYLE}</style></head><body><p><a href="/">all runs</a></p><h1>${escapeHtml(urlPath)}</h1><ul>${items}</ul></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(urlPath)}</title><style>${STYLE}</style></head><body><p><a href="${prefix}">all runs</a></p><h1>${escapeHtml(urlPath)}</h1><ul>${items}</ul></body></html>`;
 }

@@ -6,7 +6,12 @@ import type { CallTree } from "../profiling/calltree";
 import type { DiffRow } from "../profiling/diff";
 import type { FunctionRow, RankBy } from "../profiling/table";
 import type { AllocationRow } from "../profiling/heap";
-import type { RepRow, SummaryRow } from "../experiment/aggregate";
+import { REP_METRICS, type RepRow, type SummaryRow } from "../results/rows";
+import { isCold, isWarm } from "../results/warm";
+import { MiB } from "../util/format";
+import type { Distribution, FaultMarker, SeriesLine } from "../analysis/series";
+
+export type { Distribution, FaultMarker, SeriesLine } from "../analysis/series";
 
 export interface Figure {
   data: Array<Record<string, unknown>>;
@@ -15,16 +20,10 @@ export interface Figure {
 
 const FONT = { family: "system-ui, -apple-system, Segoe UI, sans-serif", size: 12 };
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-const CATEGORY_COLORS: Record<string, string> = { user: "#1f77b4", dependency: "#ff7f0e", node: "#2ca02c", v8: "#9467bd", gc: "#d62728", program: "#8c564b", idle: "#c7c7c7", "": "#c7c7c7" };
+const CATEGORY_COLORS: Record<string, string> = { user: "#1f77b4", lab: "#17becf", dependency: "#ff7f0e", node: "#2ca02c", v8: "#9467bd", gc: "#d62728", program: "#8c564b", idle: "#c7c7c7", "": "#c7c7c7" };
 
 function layout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { title: { text: title, x: 0.01, xanchor: "left" }, font: FONT, margin: { l: 60, r: 20, t: 50, b: 50 }, hovermode: "closest", legend: { orientation: "h", y: -0.2 }, ...extra };
-}
-
-export interface FaultMarker {
-  /** Seconds from the start of the repetition. */
-  atSec: number;
-  label: string;
 }
 
 function faultShapes(faults: FaultMarker[]): { shapes: unknown[]; annotations: unknown[] } {
@@ -32,13 +31,6 @@ function faultShapes(faults: FaultMarker[]): { shapes: unknown[]; annotations: u
     shapes: faults.map((f) => ({ type: "line", xref: "x", yref: "paper", x0: f.atSec, x1: f.atSec, y0: 0, y1: 1, line: { color: "#b42318", width: 1.5, dash: "dash" } })),
     annotations: faults.map((f, i) => ({ x: f.atSec, y: 1 - (i % 3) * 0.08, xref: "x", yref: "paper", text: f.label, showarrow: false, xanchor: "left", font: { size: 11, color: "#b42318" } })),
   };
-}
-
-export interface SeriesLine {
-  name: string;
-  /** Bucket starts, seconds from the start of the repetition. */
-  seconds: number[];
-  values: Array<number | null>;
 }
 
 /** Messages per second over time (acked by producers, consumed by consumers), with fault markers. */
@@ -50,6 +42,28 @@ export function throughputFigure(lines: SeriesLine[], opts: { title?: string; fa
   };
 }
 
+/** Lost messages (acknowledged, never consumed) by send time, as bars per bucket, with the fault marks. */
+export function lostFigure(lines: SeriesLine[], opts: { title?: string; faults?: FaultMarker[]; bucketSec?: number } = {}): Figure {
+  const f = faultShapes(opts.faults ?? []);
+  const per = opts.bucketSec ?? 0.25;
+  return {
+    data: lines.map((l, i) => ({ type: "bar", name: l.name, x: l.seconds, y: l.values, offset: 0, width: per, marker: { color: COLORS[(i + 1) % COLORS.length] }, hovertemplate: `%{y} lost, sent in %{x} s … +${per} s<extra>%{fullData.name}</extra>` })),
+    layout: layout(opts.title ?? "Acknowledged but never consumed, by send time", { barmode: "group", xaxis: { title: { text: "sent at, time since start (s)" } }, yaxis: { title: { text: `lost messages per ${per} s` }, rangemode: "tozero" }, ...f }),
+  };
+}
+
+/** Messages per partition, stacked by the consumer that read them (partitionDistribution rows). */
+export function distributionFigure(rows: Array<{ consumer: string; partition: number; messages: number }>, opts: { title?: string } = {}): Figure {
+  const consumers = [...new Set(rows.map((r) => r.consumer))];
+  return {
+    data: consumers.map((c, i) => {
+      const mine = rows.filter((r) => r.consumer === c);
+      return { type: "bar", name: c, x: mine.map((r) => `partition ${r.partition}`), y: mine.map((r) => r.messages), marker: { color: COLORS[i % COLORS.length] }, hovertemplate: `${c}: %{y:,} messages of %{x}<extra></extra>` };
+    }),
+    layout: layout(opts.title ?? "Messages per partition and consumer", { barmode: "stack", xaxis: { title: { text: "partition" } }, yaxis: { title: { text: "messages" }, rangemode: "tozero" } }),
+  };
+}
+
 /** Consumer lag (messages not yet consumed, summed over partitions) over time. */
 export function lagFigure(lines: SeriesLine[], opts: { title?: string; faults?: FaultMarker[] } = {}): Figure {
   const f = faultShapes(opts.faults ?? []);
@@ -57,12 +71,6 @@ export function lagFigure(lines: SeriesLine[], opts: { title?: string; faults?: 
     data: lines.map((l, i) => ({ type: "scatter", mode: "lines", name: l.name, x: l.seconds, y: l.values, fill: "tozeroy", line: { color: COLORS[i % COLORS.length] }, hovertemplate: "lag %{y:,.0f} messages at %{x} s<extra>%{fullData.name}</extra>" })),
     layout: layout(opts.title ?? "Consumer lag over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "lag (messages)" }, rangemode: "tozero" }, ...f }),
   };
-}
-
-export interface Distribution {
-  name: string;
-  /** From metrics.histogramDistribution: value (µs), percentile (%), cumulative count. */
-  points: Array<{ value: number; percentile: number; cumulative: number }>;
 }
 
 const NINES = [0, 1, 2, 3, 4, 5];
@@ -126,8 +134,8 @@ export function latencyHistogramFigure(dists: Distribution[], opts: { title?: st
 export function repetitionsFigure(rows: RepRow[], metric: keyof RepRow, opts: { title?: string; unit: string }): Figure {
   const configs = [...new Set(rows.map((r) => r.configId))];
   const label = (id: string) => rows.find((r) => r.configId === id)?.label ?? id;
-  const warm = configs.map((id) => rows.filter((r) => r.configId === id && r.kind === "measured" && !r.cold && r.state === "completed"));
-  const cold = configs.map((id) => rows.find((r) => r.configId === id && r.cold && r.state === "completed"));
+  const warm = configs.map((id) => rows.filter((r) => r.configId === id && isWarm(r)));
+  const cold = configs.map((id) => rows.find((r) => r.configId === id && isCold(r) && r.state === "completed"));
   return {
     data: [
       ...configs.map((id, i) => ({ type: "box", name: label(id), y: warm[i]!.map((r) => r[metric]), boxpoints: "all", jitter: 0.3, pointpos: 0, marker: { color: COLORS[i % COLORS.length] }, hovertemplate: `%{y:.3f} ${opts.unit}<extra>${label(id)} (warm)</extra>` })),
@@ -150,33 +158,42 @@ export function coldWarmFigure(summary: SummaryRow[], metric: string, opts: { ti
   };
 }
 
-/** Throughput against tail latency per configuration: the trade-off of producer settings at a glance. */
+/**
+ * Throughput against tail latency per configuration: the trade-off of producer settings at a glance. One
+ * trace per configuration (named in the legend, never as overlapping point labels); a note says which
+ * corner is better, from the metrics' definitions.
+ */
 export function tradeoffFigure(summary: SummaryRow[], opts: { x?: string; y?: string; title?: string } = {}): Figure {
   const xm = opts.x ?? "produceThroughputMsgsPerSec";
   const ym = opts.y ?? "e2eLatencyP99Ms";
   const configs = [...new Set(summary.map((s) => s.configId))];
   const pick = (id: string, m: string) => summary.find((s) => s.configId === id && s.metric === m);
-  const xs = configs.map((id) => pick(id, xm));
-  const ys = configs.map((id) => pick(id, ym));
+  const sd = (s: SummaryRow | undefined) => (s && Number.isFinite(s.std) ? s.std : 0);
+  const better = (m: string) => REP_METRICS.find((d) => d.key === m)?.better;
+  const corner = `${better(ym) === "lower" ? "lower" : "upper"} ${better(xm) === "lower" ? "left" : "right"}`;
+  const x0 = configs.map((id) => pick(id, xm)).find(Boolean);
+  const y0 = configs.map((id) => pick(id, ym)).find(Boolean);
   return {
-    data: [
-      {
+    data: configs.map((id, i) => {
+      const x = pick(id, xm);
+      const y = pick(id, ym);
+      return {
         type: "scatter",
-        mode: "markers+text",
-        x: xs.map((s) => s?.mean ?? null),
-        y: ys.map((s) => s?.mean ?? null),
-        error_x: { type: "data", array: xs.map((s) => (s && Number.isFinite(s.std) ? s.std : 0)), visible: true },
-        error_y: { type: "data", array: ys.map((s) => (s && Number.isFinite(s.std) ? s.std : 0)), visible: true },
-        text: configs.map((id) => pick(id, xm)?.label ?? id),
-        textposition: "top center",
-        marker: { size: 10, color: COLORS[0] },
-        hovertemplate: "%{text}<br>%{x:,.0f} · %{y:.2f}<extra></extra>",
-      },
-    ],
+        mode: "markers",
+        name: x?.label ?? id,
+        x: [x?.mean ?? null],
+        y: [y?.mean ?? null],
+        error_x: { type: "data", array: [sd(x)], visible: true },
+        error_y: { type: "data", array: [sd(y)], visible: true },
+        marker: { size: 11, color: COLORS[i % COLORS.length] },
+        hovertemplate: `${x?.label ?? id}<br>%{x:,.0f} ${x?.unit ?? ""} · %{y:.2f} ${y?.unit ?? ""}<extra></extra>`,
+      };
+    }),
     layout: layout(opts.title ?? "Throughput vs latency", {
-      xaxis: { title: { text: `${xs[0]?.description ?? xm} (${xs[0]?.unit ?? ""})` } },
-      yaxis: { title: { text: `${ys[0]?.description ?? ym} (${ys[0]?.unit ?? ""})` } },
-      showlegend: false,
+      xaxis: { title: { text: `${x0?.description ?? xm} (${x0?.unit ?? ""})` } },
+      yaxis: { title: { text: `${y0?.description ?? ym} (${y0?.unit ?? ""})` } },
+      showlegend: true,
+      annotations: [{ xref: "paper", yref: "paper", x: 1, y: 1.06, xanchor: "right", showarrow: false, text: `better: ${corner} · error bars ± σ`, font: { size: 11, color: "#5b6775" } }],
     }),
   };
 }
@@ -252,12 +269,12 @@ export function diffFigure(rows: DiffRow[], opts: { title?: string; top?: number
 }
 
 /** RSS and heap used per second, with GC pauses (ms) on a second axis. */
-export function memoryFigure(lines: { rssMB: SeriesLine; heapMB: SeriesLine }, gc: Array<{ atSec: number; durationMs: number; kind: string }> = [], opts: { title?: string } = {}): Figure {
+export function memoryFigure(lines: { rssMiB: SeriesLine; heapMiB: SeriesLine }, gc: Array<{ atSec: number; durationMs: number; kind: string }> = [], opts: { title?: string } = {}): Figure {
   const kinds = [...new Set(gc.map((g) => g.kind))];
   return {
     data: [
-      { type: "scatter", mode: "lines", name: "RSS (MB)", x: lines.rssMB.seconds, y: lines.rssMB.values, line: { color: COLORS[0] } },
-      { type: "scatter", mode: "lines", name: "heap used (MB)", x: lines.heapMB.seconds, y: lines.heapMB.values, line: { color: COLORS[2] } },
+      { type: "scatter", mode: "lines", name: "RSS (MiB)", x: lines.rssMiB.seconds, y: lines.rssMiB.values, line: { color: COLORS[0] } },
+      { type: "scatter", mode: "lines", name: "heap used (MiB)", x: lines.heapMiB.seconds, y: lines.heapMiB.values, line: { color: COLORS[2] } },
       ...kinds.map((k, i) => ({
         type: "scatter",
         mode: "markers",
@@ -271,7 +288,7 @@ export function memoryFigure(lines: { rssMB: SeriesLine; heapMB: SeriesLine }, g
     ],
     layout: layout(opts.title ?? "Memory and GC over time", {
       xaxis: { title: { text: "time since start (s)" } },
-      yaxis: { title: { text: "memory (MB)" }, rangemode: "tozero" },
+      yaxis: { title: { text: "memory (MiB)" }, rangemode: "tozero" },
       yaxis2: { title: { text: "GC pause (ms)" }, overlaying: "y", side: "right", rangemode: "tozero" },
     }),
   };
@@ -285,13 +302,13 @@ export function allocationFigure(rows: AllocationRow[], opts: { title?: string }
       {
         type: "bar",
         orientation: "h",
-        x: r.map((x) => x.selfBytes / 2 ** 20),
+        x: r.map((x) => x.selfBytes / MiB),
         y: r.map((x) => `${x.name} · ${x.location.split("/").pop() ?? ""}`),
         marker: { color: r.map((x) => CATEGORY_COLORS[x.category] ?? "#999") },
         customdata: r.map((x) => [x.location, x.selfPct]),
-        hovertemplate: "%{x:.2f} MB (%{customdata[1]:.1f}%)<br>%{customdata[0]}<extra></extra>",
+        hovertemplate: "%{x:.2f} MiB (%{customdata[1]:.1f}%)<br>%{customdata[0]}<extra></extra>",
       },
     ],
-    layout: layout(opts.title ?? "Top allocation sites", { xaxis: { title: { text: "allocated (MB, sampled)" } }, yaxis: { automargin: true }, margin: { l: 20, r: 20, t: 50, b: 50 }, height: Math.max(260, 28 * rows.length + 100) }),
+    layout: layout(opts.title ?? "Top allocation sites", { xaxis: { title: { text: "allocated (MiB, sampled)" } }, yaxis: { automargin: true }, margin: { l: 20, r: 20, t: 50, b: 50 }, height: Math.max(260, 28 * rows.length + 100) }),
   };
 }

@@ -1,4 +1,6 @@
 import type { KafkaConnection } from "../kafka/connection";
+import type { JournalSink } from "../metrics/journal";
+import type { IdCarrier } from "../results/role-result";
 
 /**
  * When code runs as a measured role of an experiment, the role process publishes this context on a
@@ -21,15 +23,19 @@ export interface RoleContext {
   /** Messages each producer sends (null when the workload has a duration instead). */
   messages: number | null;
   durationSec: number | null;
-  /** Time origin of this repetition's series: `monoMs()` (host-wide monotonic clock) at its start. */
+  /** Time origin of this repetition's series: `monoMs()` of this process's clock at the repetition's start. */
   originMs: number;
+  /** This process's monotonic clock minus the runner's (0 on the runner's host). */
+  clockOffsetMs: number;
+  /** How this run's producers identify messages (offsets, header or trailer). */
+  idCarrier: IdCarrier;
   /** Aborted when the runner asks the role to stop. */
   signal: AbortSignal;
   /** Producer indices of this role start here (ids must be unique across all producers of a run). */
   producerIndexBase: number;
   recordRaw: boolean;
-  /** The receipt journal of this repetition (consumers). */
-  journalFile: string;
+  /** Where instrumented consumers send their receipt journal in this repetition (to the runner). */
+  journal: JournalSink | null;
   /** Time-series bucket length (ms) of this run. */
   seriesIntervalMs: number;
   /** A scratch folder of this role in the run directory (sinks write their files here). */
@@ -44,6 +50,8 @@ export interface RoleContext {
 export interface RegisteredClient {
   kind: "producer" | "consumer";
   snapshot: () => unknown;
+  /** Binary records handed in beside the snapshot (offset records). */
+  attachments?: () => Record<string, Uint8Array>;
   destroy: () => void;
   waitForAssignment?: (timeoutMs: number) => Promise<Record<string, number[]>>;
 }

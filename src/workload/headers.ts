@@ -13,7 +13,7 @@
  * it for comparison and for consumers on other hosts.
  */
 export const LAB_HEADER = "plab";
-export type IdCarrier = "header" | "trailer";
+export type { IdCarrier } from "../results/role-result";
 export const TRAILER_BYTES = 24;
 // "plab-id1" as two u32: the odds that a value ends like this by chance are 2^-64.
 const MAGIC_HI = 0x706c6162;

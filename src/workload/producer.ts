@@ -1,21 +1,22 @@
-import "./kafkajs-headers"; // before kafkajs encodes its first record: a faster header encoder, same bytes
-import { CompressionTypes, Kafka, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer } from "kafkajs";
+import { clientAdapter, COMPRESSIONS, partitionForKey, type Acks, type ClientName, type Compression, type ProducerClient, type WireMessage } from "../clients";
 import { InputError, PerfLabError } from "../errors";
-import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
-import { defaultKafkajsLog, fileLogCreator } from "../kafka/logging";
-import { registerCodecs, compressionType, type Compression } from "./codecs";
-import { roleContext } from "./context";
-import { appendTrailer, encodeLabHeader, LAB_HEADER, type IdCarrier } from "./headers";
+import type { KafkaConnection } from "../kafka/connection";
+import { defaultKafkajsLog } from "../kafka/logging";
 import { monoMs } from "../metrics/clock";
+import type { IdCarrier } from "../results/role-result";
+import { PartitionBatcher, type Batch, type TopicBatches, type Waiter } from "./batch";
+import { roleContext } from "./context";
+import { appendTrailer, encodeLabHeader, LAB_HEADER } from "./headers";
 import { Events, Instrumentation } from "./instrumentation";
-import { ProducerMetrics } from "./metrics";
+import { ProducerMetrics } from "./producer-metrics";
 
-export type Acks = -1 | 0 | 1;
+export type { Acks, Compression } from "../clients";
 
 export interface InstrumentedProducerOptions {
-  /** Where to connect (or pass a ready kafkajs client as `kafka`). Inside a role, defaults to the run's cluster. */
+  /** Where to connect. Inside a role, defaults to the run's cluster. */
   connection?: KafkaConnection;
-  kafka?: Kafka;
+  /** The Kafka client to drive: "kafkajs" (default) or "platformatic" — or a client of your own (clients/types.ts). */
+  client?: ClientName | ProducerClient;
   clientId?: string;
   /** Default topic for `send()`; inside a role, the run's topic. */
   topic?: string;
@@ -23,9 +24,9 @@ export interface InstrumentedProducerOptions {
   compression?: Compression;
   idempotent?: boolean;
   maxInFlightRequests?: number;
-  /** Messages per `sendBatch` at most (Kafka's batch.size, counted in messages). Default 100. */
+  /** Messages per request at most (Kafka's batch.size, counted in messages), per partition. Default 100. */
   batchSize?: number;
-  /** Bytes per `sendBatch` at most (keys + values). Default 1 MiB. */
+  /** Bytes per request at most (keys + values). Default 1 MiB. */
   batchBytes?: number;
   /** How long a batch may wait for more messages, ms (Kafka's linger.ms). 0: send what a tick produced. */
   lingerMs?: number;
@@ -35,11 +36,16 @@ export interface InstrumentedProducerOptions {
   producerIndex?: number;
   /** Keep every send latency too (for raw-sample exports); histograms are always kept. */
   recordRaw?: boolean;
-  /** kafkajs log lines go to this file (default: none). */
+  /** The client's log lines go to this file (default: `.perflab/logs/kafkajs.log`). */
   logFile?: string;
   /** Inside a role, report metrics to it (default true). The lab's built-in roles manage their own. */
   reportToRole?: boolean;
-  /** Where the lab's id and send time travel: a record header (default) or a value trailer (cheaper; see headers.ts). */
+  /**
+   * How messages are identified for accounting and end-to-end latency: "offsets" (default with acks 1
+   * and -1: the broker's offsets, nothing added to your messages), "header" (a 16-byte `plab` header) or
+   * "trailer" (24 bytes appended to the value, stripped before your handler sees it). acks 0 returns no
+   * offsets, so it needs a header or trailer (default "header").
+   */
   idCarrier?: IdCarrier;
 }
 
@@ -50,101 +56,55 @@ export interface OutgoingMessage {
   partition?: number;
 }
 
-interface Pending {
-  message: Message;
-  seq: number;
-  sendMs: number;
-  intendedMs: number | null;
-  /** Only for send(): enqueue() skips the per-message promise. */
-  resolve: (() => void) | null;
-  reject: ((err: unknown) => void) | null;
-}
-
-interface Accumulator {
-  topic: string;
-  partition: number;
-  pending: Pending[];
-  bytes: number;
-  timer: NodeJS.Timeout | NodeJS.Immediate | null;
-}
-
 interface Queued {
   message: OutgoingMessage;
   opts: { topic?: string; intendedMs?: number };
-  resolve: Pending["resolve"];
-  reject: Pending["reject"];
+  waiter: Waiter | null;
 }
 
 /**
- * A kafkajs producer with the batching kafkajs lacks (batch size / linger per partition, like the Java
- * client's batch.size and linger.ms), message ids and high-resolution send timestamps in headers, and
- * per-message send→ack latency, per-batch latency and — with a target rate — coordinated-omission-corrected
- * latency.
- *
- * Every `sendBatch` carries one partition. Besides matching the Java client's per-partition batches, this
- * avoids a kafkajs 2.2.4 bug that loses acknowledged messages: a sendBatch spanning several brokers keeps
- * the responses of the brokers that succeeded across retries, so after a leader moves to one of them the
- * retry sends nothing for the moved partition and still resolves (kafkajs#1303, kafkajs PR #1798).
- * Measured with notebook 8's broker kill: hundreds of "acked" messages missing with acks=-1 before, none after.
+ * A Kafka producer with per-partition batching (batch size / linger, like the Java client), per-message
+ * send→ack latency, per-batch latency and — with a target rate — coordinated-omission-corrected latency,
+ * and exact accounting: every acknowledged message's (partition, offset, send time), and with an id carrier
+ * its id. It drives any client of clients/ (kafkajs by default); one request carries one partition.
  */
 export class InstrumentedProducer {
   private _metrics: ProducerMetrics;
   readonly events = new Instrumentation();
-  readonly options: Required<Pick<InstrumentedProducerOptions, "acks" | "compression" | "idempotent" | "batchSize" | "batchBytes" | "lingerMs" | "maxBufferedMessages">>;
-  private readonly producer: Producer;
+  readonly options: Required<Pick<InstrumentedProducerOptions, "acks" | "compression" | "idempotent" | "batchSize" | "batchBytes" | "lingerMs" | "maxBufferedMessages" | "idCarrier">>;
+  private readonly client: ProducerClient;
   private readonly topic: string | undefined;
-  /** Batches being accumulated: per topic, indexed by partition. */
-  private readonly accumulators = new Map<string, Accumulator[]>();
+  private readonly batcher: PartitionBatcher;
+  /** The topic of the previous message (one topic is the usual case: no map lookup per message). */
+  private lastTopic: TopicBatches | null = null;
+  /** Whether the client reads each message's topic (platformatic) or takes it per request (kafkajs). */
+  private readonly topicPerMessage: boolean;
   private readonly partitionCounts = new Map<string, number>();
   private readonly metadataWaiting = new Map<string, Queued[]>();
-  /** Keyless messages stick to one partition until its batch is sent (the Java client's sticky partitioner). */
-  private readonly sticky = new Map<string, number>();
-  private readonly keyed = Partitioners.DefaultPartitioner();
-  private readonly admin: Admin;
+  private readonly clockOffsetMs: number;
   private outstanding = 0;
-  private inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
   private capacityWaiters: Array<() => void> = [];
   private connected = false;
-  private readonly carrier: IdCarrier;
 
   constructor(opts: InstrumentedProducerOptions = {}) {
     const ctx = roleContext();
-    const acks = opts.acks ?? -1;
-    const idempotent = opts.idempotent ?? false;
-    if (idempotent && acks !== -1) throw new InputError("BAD_OPTION", `idempotent makes no sense without acks=-1 (got acks=${acks})`, { field: "idempotent" });
-    const batchSize = opts.batchSize ?? 100;
-    this.options = {
-      acks,
-      compression: opts.compression ?? "none",
-      idempotent,
-      batchSize,
-      batchBytes: opts.batchBytes ?? 1024 * 1024,
-      lingerMs: opts.lingerMs ?? 0,
-      maxBufferedMessages: opts.maxBufferedMessages ?? Math.max(1000, 10 * batchSize),
-    };
-    registerCodecs();
-    compressionType(this.options.compression); // validates the name
+    this.options = resolveOptions(opts, ctx?.idCarrier);
     const connection = opts.connection ?? ctx?.connection;
-    if (!opts.kafka && !connection) throw new InputError("BAD_OPTION", "InstrumentedProducer needs `connection` or `kafka` (outside a role)", { field: "connection" });
-    const kafka =
-      opts.kafka ??
-      new Kafka(kafkaClientConfig(connection!, opts.clientId ?? ctx?.roleId ?? "perflab-producer", { logCreator: fileLogCreator(opts.logFile ?? defaultKafkajsLog()) }));
-    this.admin = kafka.admin();
-    this.producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent,
-      maxInFlightRequests: opts.maxInFlightRequests,
-      allowAutoTopicCreation: false,
-    });
+    if (typeof opts.client !== "object" && !connection) throw new InputError("BAD_OPTION", "InstrumentedProducer needs `connection` (outside a role)", { field: "connection" });
+    this.client =
+      typeof opts.client === "object"
+        ? opts.client
+        : clientAdapter(opts.client ?? "kafkajs").producer({ connection: connection!, clientId: opts.clientId ?? ctx?.roleId ?? "perflab-producer", logFile: opts.logFile ?? defaultKafkajsLog(), idempotent: this.options.idempotent, maxInFlightRequests: opts.maxInFlightRequests });
     this.topic = opts.topic ?? ctx?.topic;
-    this.carrier = opts.idCarrier ?? "header";
+    this.topicPerMessage = this.client.topicPerMessage === true;
+    this.clockOffsetMs = ctx?.clockOffsetMs ?? 0;
+    this.batcher = new PartitionBatcher(this.options, (b) => this.dispatch(b));
     const producerIndex = opts.producerIndex ?? ctx?.allocateProducerIndex() ?? 0;
-    this._metrics = new ProducerMetrics(producerIndex, ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false, ctx?.seriesIntervalMs);
-    this.producer.on(this.producer.events.REQUEST, (e) => {
-      if (e.payload.apiName === "Produce") this.metrics.onRequest(e.payload.duration);
-    });
-    this.producer.on(this.producer.events.REQUEST_QUEUE_SIZE, (e) => this.metrics.onRequest(0, e.payload.queueSize));
-    if (opts.reportToRole !== false) ctx?.register({ kind: "producer", snapshot: () => this.metrics.snapshot(), destroy: () => this.metrics.destroy() });
+    this._metrics = new ProducerMetrics(producerIndex, this.options.idCarrier, ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false, ctx?.seriesIntervalMs);
+    this._metrics.clockOffsetMs = this.clockOffsetMs;
+    this.client.onRequest((ms, q) => this._metrics.onRequest(ms, q));
+    if (opts.reportToRole !== false) ctx?.register({ kind: "producer", snapshot: () => this.metrics.snapshot(), attachments: () => ({ offsets: this.metrics.offsetLog.encode() }), destroy: () => this.metrics.destroy() });
   }
 
   /** What this producer measured since it was created or since the last `resetMetrics()`. */
@@ -163,8 +123,7 @@ export class InstrumentedProducer {
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    await this.producer.connect();
-    await this.admin.connect();
+    await this.client.connect();
     this.connected = true;
     if (this.topic) await this.prepareTopic(this.topic);
   }
@@ -173,9 +132,7 @@ export class InstrumentedProducer {
   async prepareTopic(topic: string): Promise<number> {
     const known = this.partitionCounts.get(topic);
     if (known !== undefined) return known;
-    const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    const n = md.topics[0]?.partitions.length ?? 0;
-    if (n === 0) throw new PerfLabError("UNKNOWN_TOPIC", `topic ${topic} has no partitions (does it exist?)`);
+    const n = await this.client.partitionCount(topic);
     this.partitionCounts.set(topic, n);
     return n;
   }
@@ -192,75 +149,56 @@ export class InstrumentedProducer {
   }
 
   /**
-   * Queue a message; the promise settles when its batch is acknowledged (or fails after kafkajs' retries).
-   * `intendedMs` is the `monoMs()` time the message was *scheduled* for, when sending at a target rate.
+   * Queue a message; the promise settles when its batch is acknowledged (or fails after the client's
+   * retries). `intendedMs` is the `monoMs()` time the message was *scheduled* for, at a target rate.
    */
   send(message: OutgoingMessage, opts: { topic?: string; intendedMs?: number } = {}): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.queue(message, opts, resolve, reject));
+    return new Promise<void>((resolve, reject) => this.queue(message, opts, { resolve, reject }));
   }
 
   /**
-   * Queue a message without a promise of its own: the cheapest path for send loops that only need
-   * the metrics (a failure is counted there, by error kind). Throws only for a missing topic.
+   * Queue a message without a promise of its own: the cheapest path for send loops that only need the
+   * metrics (a failure is counted there, by error kind). Throws only for a missing topic.
    */
   enqueue(message: OutgoingMessage, opts: { topic?: string; intendedMs?: number } = {}): void {
-    this.queue(message, opts, null, null);
+    this.queue(message, opts, null);
   }
 
-  private queue(message: OutgoingMessage, opts: { topic?: string; intendedMs?: number }, resolve: Pending["resolve"], reject: Pending["reject"]): void {
+  private queue(message: OutgoingMessage, opts: { topic?: string; intendedMs?: number }, waiter: Waiter | null): void {
     const topic = opts.topic ?? this.topic;
     if (!topic) {
       const err = new InputError("BAD_OPTION", "send() needs a topic (none given and no default topic)", { field: "topic" });
-      if (reject) return reject(err);
+      if (waiter) return waiter.reject(err);
       throw err;
     }
-    const partitions = this.partitionCounts.get(topic);
-    if (partitions === undefined) return this.waitForMetadata(topic, { message, opts, resolve, reject });
-    const partition = this.partitionFor(topic, partitions, message);
+    let t = this.lastTopic;
+    if (t === null || t.topic !== topic) {
+      const partitions = this.partitionCounts.get(topic);
+      if (partitions === undefined) return this.waitForMetadata(topic, { message, opts, waiter });
+      t = this.lastTopic = this.batcher.topic(topic, partitions);
+    }
+    const partition = message.partition ?? (message.key !== undefined && message.key !== null ? partitionForKey(topic, message.key, t.partitions) : this.batcher.stickyPartition(t));
     const sendMs = monoMs();
     const m = this._metrics;
-    const seq = m.nextSeq();
-    let headers = message.headers;
-    let value = message.value;
-    if (this.carrier === "header") {
-      const lab = encodeLabHeader(m.producerIndex, seq, sendMs);
-      headers = headers ? { ...headers, [LAB_HEADER]: lab } : { [LAB_HEADER]: lab };
-    } else {
-      value = appendTrailer(value, m.producerIndex, seq, sendMs);
-    }
     const bytes = byteLength(message.key) + byteLength(message.value);
+    let wire: WireMessage;
+    let seq: number | undefined;
+    const key = message.key ?? null;
+    if (this.options.idCarrier === "offsets") {
+      // The message as it would go out without the lab (the same shape as a bare client's message).
+      if (message.headers) wire = this.topicPerMessage ? { topic, key, value: message.value, headers: message.headers, partition } : { key, value: message.value, headers: message.headers, partition };
+      else wire = this.topicPerMessage ? { topic, key, value: message.value, partition } : { key, value: message.value, partition };
+    } else {
+      seq = m.nextSeq();
+      const carriedMs = sendMs - this.clockOffsetMs; // the runner's clock: comparable on any host
+      wire =
+        this.options.idCarrier === "header"
+          ? { topic, key, value: message.value, headers: { ...message.headers, [LAB_HEADER]: encodeLabHeader(m.producerIndex, seq, carriedMs) }, partition }
+          : { topic, key, value: appendTrailer(message.value, m.producerIndex, seq, carriedMs), headers: message.headers, partition };
+    }
     m.onSend(bytes, sendMs);
     this.outstanding++;
-    let byPartition = this.accumulators.get(topic);
-    if (!byPartition) this.accumulators.set(topic, (byPartition = []));
-    let acc = byPartition[partition];
-    if (!acc) byPartition[partition] = acc = { topic, partition, pending: [], bytes: 0, timer: null };
-    acc.pending.push({
-      message: { key: message.key ?? null, value, headers, partition },
-      seq,
-      sendMs,
-      intendedMs: opts.intendedMs ?? null,
-      resolve,
-      reject,
-    });
-    acc.bytes += bytes;
-    if (acc.pending.length >= this.options.batchSize || acc.bytes >= this.options.batchBytes) {
-      this.sendAccumulated(acc);
-    } else if (acc.timer === null) {
-      const a = acc;
-      a.timer = this.options.lingerMs > 0 ? setTimeout(() => this.sendAccumulated(a), this.options.lingerMs) : setImmediate(() => this.sendAccumulated(a));
-    }
-  }
-
-  /** The partition of a message: its own, the key's (Java-compatible murmur2), else the sticky one. */
-  private partitionFor(topic: string, partitions: number, message: OutgoingMessage): number {
-    if (message.partition !== undefined && message.partition !== null) return message.partition;
-    if (message.key !== undefined && message.key !== null) {
-      return this.keyed({ topic, partitionMetadata: PARTITION_METADATA(partitions), message: { key: message.key, value: null } });
-    }
-    let p = this.sticky.get(topic);
-    if (p === undefined) this.sticky.set(topic, (p = Math.floor(Math.random() * partitions)));
-    return p;
+    this.batcher.add(t, partition, wire, bytes, sendMs, opts.intendedMs, seq, waiter);
   }
 
   private waitForMetadata(topic: string, q: Queued): void {
@@ -272,13 +210,13 @@ export class InstrumentedProducer {
       () => {
         this.metadataWaiting.delete(topic);
         this.outstanding--;
-        for (const w of waiting!) this.queue(w.message, w.opts, w.resolve, w.reject);
+        for (const w of waiting!) this.queue(w.message, w.opts, w.waiter);
       },
       (err) => {
         this.metadataWaiting.delete(topic);
         this.outstanding--;
         this._metrics.onFailure(waiting!.length, err);
-        for (const w of waiting!) w.reject?.(err);
+        for (const w of waiting!) w.waiter?.reject(err);
         this.releaseCapacity();
       },
     );
@@ -287,7 +225,7 @@ export class InstrumentedProducer {
   /** Send everything accumulated now and wait until every message sent so far is acknowledged or failed. */
   async flush(): Promise<void> {
     while (this.metadataWaiting.size > 0) await new Promise((r) => setTimeout(r, 5));
-    for (const byPartition of this.accumulators.values()) for (const acc of byPartition) if (acc) this.sendAccumulated(acc);
+    this.batcher.releaseAll();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -296,57 +234,35 @@ export class InstrumentedProducer {
     try {
       await this.flush();
     } finally {
-      if (this.connected) {
-        await this.producer.disconnect();
-        await this.admin.disconnect();
-      }
+      if (this.connected) await this.client.disconnect();
       this.connected = false;
     }
   }
 
-  private sendAccumulated(acc: Accumulator): void {
-    if (acc.timer !== null) {
-      clearTimeout(acc.timer as NodeJS.Timeout);
-      clearImmediate(acc.timer as NodeJS.Immediate);
-      acc.timer = null;
-    }
-    if (acc.pending.length === 0) return;
-    const batch = acc.pending;
-    acc.pending = [];
-    acc.bytes = 0;
-    // A full batch moves keyless messages on to another partition (sticky partitioning).
-    const n = this.partitionCounts.get(acc.topic) ?? 1;
-    if (this.sticky.get(acc.topic) === acc.partition && n > 1) this.sticky.set(acc.topic, (acc.partition + 1 + Math.floor(Math.random() * (n - 1))) % n);
-    const p = this.sendBatch(acc.topic, batch);
+  private dispatch(batch: Batch): void {
+    const p = this.sendBatch(batch);
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  private async sendBatch(topic: string, batch: Pending[]): Promise<void> {
+  private async sendBatch(batch: Batch): Promise<void> {
     const startMs = monoMs();
     const m = this._metrics;
-    const payload = { topic, partition: batch[0]?.message.partition, count: batch.length };
+    const payload = { topic: batch.topic, partition: batch.partition, count: batch.size };
     if (this.events.has(Events.PRODUCER_BATCH_START)) this.events.emit(Events.PRODUCER_BATCH_START, payload);
     try {
       if (!this.connected) throw new PerfLabError("NOT_CONNECTED", "InstrumentedProducer.send() before connect()");
-      await this.producer.sendBatch({
-        topicMessages: [{ topic, messages: batch.map((b) => b.message) }],
-        acks: this.options.acks,
-        compression: compressionType(this.options.compression),
-      });
+      const base = await this.client.send(batch.topic, batch.partition, batch.messages, this.options.acks, this.options.compression);
       const endMs = monoMs();
-      m.onBatch(batch.length, startMs, endMs);
-      for (const b of batch) {
-        m.onAck(b.seq, b.sendMs, endMs, b.intendedMs);
-        if (b.resolve) b.resolve();
-      }
-      if (this.events.has(Events.PRODUCER_BATCH_END)) this.events.emit(Events.PRODUCER_BATCH_END, { ...payload, durationUs: (endMs - startMs) * 1000 });
+      m.onAckedBatch(batch, base, startMs, endMs);
+      if (batch.waiters) for (const w of batch.waiters) w?.resolve();
+      if (this.events.has(Events.PRODUCER_BATCH_END)) this.events.emit(Events.PRODUCER_BATCH_END, { ...payload, baseOffset: base, durationUs: (endMs - startMs) * 1000 });
     } catch (err) {
-      m.onFailure(batch.length, err);
+      m.onFailure(batch.size, err);
       this.events.emit(Events.PRODUCER_BATCH_ERROR, { ...payload, error: (err as Error)?.message });
-      for (const b of batch) if (b.reject) b.reject(err);
+      if (batch.waiters) for (const w of batch.waiters) w?.reject(err);
     } finally {
-      this.outstanding -= batch.length;
+      this.outstanding -= batch.size;
       this.releaseCapacity();
     }
   }
@@ -360,12 +276,26 @@ export class InstrumentedProducer {
   }
 }
 
-const metadataCache = new Map<number, PartitionMetadata[]>();
-/** Partition metadata as kafkajs's partitioner wants it; only the count matters for keyed messages. */
-function PARTITION_METADATA(n: number): PartitionMetadata[] {
-  let m = metadataCache.get(n);
-  if (!m) metadataCache.set(n, (m = Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }))));
-  return m;
+/** Options with their defaults; inside a role the run's id carrier is the default (its consumers expect it). */
+function resolveOptions(opts: InstrumentedProducerOptions, runCarrier: IdCarrier | undefined): InstrumentedProducer["options"] {
+  const acks = opts.acks ?? -1;
+  const idempotent = opts.idempotent ?? false;
+  if (idempotent && acks !== -1) throw new InputError("BAD_OPTION", `idempotent makes no sense without acks=-1 (got acks=${acks})`, { field: "idempotent" });
+  const idCarrier = opts.idCarrier ?? runCarrier ?? (acks === 0 ? "header" : "offsets");
+  if (idCarrier === "offsets" && acks === 0) throw new InputError("BAD_OPTION", "idCarrier offsets needs acks 1 or -1: with acks 0 the broker returns no offsets (use header or trailer)", { field: "idCarrier" });
+  const compression = opts.compression ?? "none";
+  if (!COMPRESSIONS.includes(compression)) throw new InputError("BAD_COMPRESSION", `compression must be one of ${COMPRESSIONS.join(", ")} (got "${compression}")`, { field: "compression" });
+  const batchSize = opts.batchSize ?? 100;
+  return {
+    acks,
+    compression,
+    idempotent,
+    batchSize,
+    batchBytes: opts.batchBytes ?? 1024 * 1024,
+    lingerMs: opts.lingerMs ?? 0,
+    maxBufferedMessages: opts.maxBufferedMessages ?? Math.max(1000, 10 * batchSize),
+    idCarrier,
+  };
 }
 
 function byteLength(v: string | Buffer | null | undefined): number {
@@ -376,5 +306,3 @@ function byteLength(v: string | Buffer | null | undefined): number {
 export function createInstrumentedProducer(opts: InstrumentedProducerOptions = {}): InstrumentedProducer {
   return new InstrumentedProducer(opts);
 }
-
-export { CompressionTypes };

@@ -1,6 +1,8 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareSamples, computeStatistics, madOutliers, quantileSorted, tCritical } from "../../src/analysis/stats";
+import seedrandom from "seedrandom";
+import { compareSamples, computeStatistics, logNormalMeanInterval, madOutliers, quantileSorted, tCritical } from "../../src/results/stats";
 
 // Known answers computed independently with SciPy 1.x / NumPy (ddof=1) — see the values in comments.
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);
@@ -78,4 +80,51 @@ test("Welch's t-test and Hedges' g against SciPy", () => {
 test("outliers by modified z-score", () => {
   assert.deepEqual(madOutliers([10, 11, 10, 12, 11, 10, 48]), [6]);
   assert.deepEqual(madOutliers([10, 11, 10, 12, 11, 10, 13]), []);
+});
+
+test("confidence interval policy: none below 3 values; log-normal (modified Cox) for positive quantities; t for signed ones", () => {
+  const two = computeStatistics([150, 160], { nonNegative: true });
+  assert.equal(two.ciMethod, "none");
+  assert.ok(Number.isNaN(two.ci95Low) && Number.isNaN(two.ci95High));
+  const tight = computeStatistics([100, 110, 121, 133.1, 146.41], { nonNegative: true });
+  assert.equal(tight.ciMethod, "log-normal");
+  close(tight.ci95Low, 101.36270807469825, 1e-7);
+  // 10, 12, 300: the t interval reaches far below 0; modified Cox on ln x (computed with Python's
+  // statistics module: exp(ȳ + s²/2 ± t(0.975, 2)·√(s²/3 + s⁴/4))) = 0.020847226557880495 … 2033240.8635939916
+  const skewed = computeStatistics([10, 12, 300], { nonNegative: true });
+  assert.equal(skewed.ciMethod, "log-normal");
+  close(skewed.ci95Low, 0.020847226557880495, 1e-6);
+  close(skewed.ci95High, 2033240.8635939916, 1e-6);
+  // The same values without the sign constraint keep the (negative-reaching) t interval.
+  const free = computeStatistics([10, 12, 300]);
+  assert.equal(free.ciMethod, "t");
+  assert.ok(free.ci95Low < 0);
+  // A zero cannot be log-transformed: t if it stays above 0, else no interval rather than a wrong one.
+  assert.equal(computeStatistics([0, 1, 400], { nonNegative: true }).ciMethod, "none");
+  assert.equal(computeStatistics([0, 1000, 1001, 1002, 1000, 999, 1001, 1000], { nonNegative: true }).ciMethod, "t");
+});
+
+test("log-normal mean interval, known answer on a geometric series (Python's statistics module)", () => {
+  const ci = logNormalMeanInterval([100, 110, 121, 133.1, 146.41]);
+  close(ci.low, 101.36270807469825, 1e-7);
+  close(ci.high, 147.75949439449687, 1e-7);
+});
+
+test("coverage: over 4,000 simulated runs of 5 skewed positive values, the interval the lab prints holds the true mean about 95% of the time, never below 0", () => {
+  // Log-normal loop times (σ of ln x = 0.8, strongly skewed), a seeded generator: the true mean is exp(μ + σ²/2).
+  const rng = seedrandom("coverage");
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const mu = Math.log(200);
+  const sigma = 0.8;
+  const truth = Math.exp(mu + sigma ** 2 / 2);
+  let covered = 0;
+  let trials = 0;
+  for (let i = 0; i < 4000; i++) {
+    const s = computeStatistics(Array.from({ length: 5 }, () => Math.exp(mu + sigma * normal())), { nonNegative: true });
+    assert.ok(s.ci95Low >= 0, `a bound below zero: ${s.ci95Low}`);
+    trials++;
+    if (s.ci95Low <= truth && truth <= s.ci95High) covered++;
+  }
+  const coverage = covered / trials;
+  assert.ok(coverage >= 0.92 && coverage <= 0.98, `coverage ${(100 * coverage).toFixed(1)}%`);
 });

@@ -10,6 +10,7 @@ import { tempDir, testKafka } from "../helpers/kafka";
 const workspace = tempDir("perflab-bad-");
 const fixtures = path.join(__dirname, "..", "fixtures", "user");
 fs.copyFileSync(path.join(fixtures, "count-handler.ts"), path.join(workspace, "handler.ts"));
+fs.writeFileSync(path.join(workspace, "silent.ts"), 'import { Kafka } from "kafkajs";\nexport async function main(): Promise<void> {\n  // sends with its own client and tells the lab nothing\n  void Kafka;\n}\n');
 
 function spec(name: string, yaml: string): string {
   const file = path.join(workspace, `${name}.yaml`);
@@ -29,7 +30,15 @@ const SPEC_CASES: Array<[string, string, RegExp]> = [
   ["idempotent", "name: x\nproducers:\n  idempotent: true\n  acks: 0\n", /producers\.idempotent: makes no sense without producers\.acks=-1/],
   ["after-flush", "name: x\nconsumers:\n  commit: after-flush\n", /consumers\.commit: "after-flush" makes no sense without a consumers\.handler/],
   ["topic-name", "name: x\ntopic:\n  name: bad topic!\n", /topic\.name: may contain only letters, digits/],
-  ["zstd", "name: x\nproducers:\n  compression: zstd\n", /producers\.compression: zstd needs a native codec/],
+  ["zstd", "name: x\nproducers:\n  compression: zstd\n", /producers\.compression: zstd needs a native codec .*\(producers\.client kafkajs\)/],
+  ["plat-zstd", "name: x\nproducers:\n  client: platformatic\n  compression: zstd\n", /producers\.compression: zstd needs Node's zstd codec .*\(producers\.client platformatic\)/],
+  ["plat-batch", "name: x\nconsumers:\n  client: platformatic\n  mode: eachBatch\n", /consumers\.mode: eachBatch is a kafkajs API.*\(consumers\.client platformatic\)/],
+  ["plat-matrix", "name: x\nconsumers:\n  mode: eachBatch\nmatrix:\n  consumers.client: [kafkajs, platformatic]\n", /consumers\.mode: eachBatch is a kafkajs API.*\(consumers\.client platformatic\) in configuration client=platformatic/],
+  ["content-builtin", "name: x\nproducers:\n  idCarrier: content\n", /producers\.idCarrier: content is for a producers\.script that sends with its own client/],
+  ["silent-script", "name: x\nproducers:\n  script: ./silent.ts\n", /producers\.script: \.\/silent\.ts reports nothing to the lab: it must send through an InstrumentedProducer/],
+  ["silent-audit", "name: x\nproducers:\n  script: ./silent.ts\n  idCarrier: content\n", /producers\.script: \.\/silent\.ts reports nothing to the lab: it must wrap its sends in producerAudit\(\)\.send/],
+  ["content-kill", "name: x\nproducers:\n  script: ./silent.ts\n  idCarrier: content\nconsumers:\n  count: 2\nfaults:\n  - { at: 1, action: kill-consumer, consumer: 1 }\n", /faults\[0\]\.action: kill-consumer cannot be combined with producers\.idCarrier content/],
+  ["unknown-client", "name: x\nproducers:\n  client: rdkafka\n", /producers\.client: must be one of "kafkajs", "platformatic" \(got "rdkafka"\)/],
   ["fault-broker", "name: x\nfaults:\n  - { at: 1, action: stop-broker, broker: 3 }\n", /faults\[0\]\.broker: is 3 but kafka\.embedded\.brokers is 1/],
   ["kafka-config", "name: x\nkafka:\n  configFile: ./nope-kafka.yaml\n", /kafka\.configFile: file \.\/nope-kafka\.yaml not found/],
   ["matrix", "name: x\nmatrix:\n  producers.lingerMs: [0, -5]\n", /matrix\.producers\.lingerMs\[1\]: must be ≥ 0/],

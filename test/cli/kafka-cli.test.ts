@@ -5,7 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { findFreeBase } from "../../src/kafka";
-import { waitFor } from "../../src/util/process";
+import { waitFor } from "../../src/util/timeout";
 import { collect, errorLines, runCli, spawnCli } from "../helpers/cli";
 import { javaProcessesOf, tempDir } from "../helpers/kafka";
 

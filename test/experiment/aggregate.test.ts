@@ -1,28 +1,37 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accountMessages, repRow, summarize, type RepRow } from "../../src/experiment/aggregate";
-import { ConsumerMetrics, ProducerMetrics } from "../../src/workload/metrics";
-import type { RoleRepResult } from "../../src/roles/role-config";
+import { accountMessages, repRow, summarize, type RepRow, type RoleRepResult } from "../../src/results";
+import { ProducerMetrics } from "../../src/workload/producer-metrics";
+import { ConsumerMetrics } from "../../src/workload/consumer-metrics";
+import { Batch } from "../../src/workload/batch";
 
 const T0 = 1_000_000;
 const ms = (x: number) => T0 + x;
 
+/** One message acknowledged alone, sent at ms(sendAt), acked 2 ms later (or at ackAt). */
+function ack(p: ProducerMetrics, seq: number, sendAt: number, ackAt = sendAt + 2): void {
+  const b = new Batch("t", 0);
+  b.add({ value: null }, 10, ms(sendAt), undefined, seq, null);
+  p.onAckedBatch(b, seq, ms(sendAt), ms(ackAt));
+}
+
 function producerSent(index: number, n: number, ackedIds: number[]): ProducerMetrics {
-  const p = new ProducerMetrics(index, T0);
+  const p = new ProducerMetrics(index, "header", T0);
   for (let i = 0; i < n; i++) {
     p.nextSeq();
     p.onSend(10, ms(i));
   }
-  for (const id of ackedIds) p.onAck(id, ms(id), ms(id + 2), null);
+  for (const id of ackedIds) ack(p, id, id);
   if (n > ackedIds.length) p.onFailure(n - ackedIds.length, { name: "KafkaJSNumberOfRetriesExceeded" });
   return p;
 }
 
 function consumerGot(receipts: Array<[number, number]>): ConsumerMetrics {
-  const c = new ConsumerMetrics(T0);
+  const c = new ConsumerMetrics("header", T0);
   receipts.forEach(([pi, seq], k) => {
-    c.onReceive(pi, seq, ms(seq), Date.now(), 10, ms(seq + 5));
-    c.onProcessed("t:0", k, ms(seq + 5), ms(seq + 6));
+    c.onReceive(0, k, { producerIndex: pi, seq, sendMs: ms(seq) }, { timestamp: Date.now() }, 10, ms(seq + 5));
+    c.onProcessed("t", 0, k, ms(seq + 5), ms(seq + 6));
   });
   return c;
 }
@@ -39,8 +48,8 @@ test("exact accounting by message id: acked, consumed, duplicates, lost, deliver
 });
 
 test("messages without the lab's header are counted as untracked, not as lost or duplicates", () => {
-  const c = new ConsumerMetrics(T0);
-  c.onReceive(null, 0, null, Date.now(), 5, ms(1));
+  const c = new ConsumerMetrics("header", T0);
+  c.onReceive(0, 0, null, { timestamp: Date.now() }, 5, ms(1));
   const a = accountMessages([], [c.snapshot()]);
   assert.equal(a.untracked, 1);
   assert.equal(a.consumed, 0);
@@ -52,7 +61,7 @@ test("ids keep counting across measurement windows, and accounting covers only t
   for (let i = 0; i < 3; i++) {
     const id = next.nextSeq();
     next.onSend(10, ms(i));
-    next.onAck(id, ms(i), ms(i + 1), null);
+    ack(next, id, i, i + 1);
   }
   const snap = next.snapshot();
   assert.equal(snap.accounting.firstSeq, 5);
@@ -61,9 +70,9 @@ test("ids keep counting across measurement windows, and accounting covers only t
 });
 
 function result(kind: "producer" | "consumer", snap: ReturnType<ProducerMetrics["snapshot"]> | ReturnType<ConsumerMetrics["snapshot"]>): RoleRepResult {
-  const emptySeries = { seconds: 0, counters: {}, gauges: {} };
+  const emptySeries = { intervalMs: 250, buckets: 0, counters: {}, gauges: {} };
   return {
-    version: 1,
+    version: 2,
     roleId: `${kind}-0`,
     kind,
     index: 0,

@@ -1,6 +1,7 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseCsv, toCsv } from "../../src/experiment/store";
+import { parseCsv, toCsv } from "../../src/results";
 
 test("CSV round trip: numbers, booleans, empty cells, quotes and commas keep their types", () => {
   const rows = [

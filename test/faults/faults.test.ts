@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { runExperiment } from "../../src/experiment";
+import { runExperiment } from "../../src/run";
 import { embeddedConnection } from "../../src/kafka";
-import { ownedCluster, tempDir, testKafka } from "../helpers/kafka";
+import { tempDir, testKafka, withThreeBrokers } from "../helpers/kafka";
 
 const fixtures = path.join(__dirname, "..", "fixtures", "user");
 
@@ -58,8 +58,7 @@ test("a consumer added mid-run joins the group (a rebalance) and shares the work
   assert.equal(manifest.repetitions[0].faults[0].target, "consumer-1");
 });
 
-test("3 brokers, RF 3, min.insync.replicas 2, one broker killed during production: acks=-1 loses nothing; acks=0 reports its loss", { timeout: 600_000 }, async () => {
-  const k = await ownedCluster({ brokers: 3 });
+test("3 brokers, RF 3, min.insync.replicas 2, one broker killed during production: acks=-1 loses nothing; acks=0 reports its loss", { timeout: 900_000 }, () => withThreeBrokers(async (k) => {
   const out = tempDir("perflab-brokerkill-");
   const run = await runExperiment(
     {
@@ -89,4 +88,4 @@ test("3 brokers, RF 3, min.insync.replicas 2, one broker killed during productio
     assert.equal(r.faults[0].action, "kill-broker");
     assert.equal(r.faults[0].ok, true);
   }
-});
+}));

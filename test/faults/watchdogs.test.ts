@@ -2,9 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { runExperiment, type RunResult } from "../../src/experiment";
-import { processesMentioning } from "../../src/util/process";
-import { tempDir, testKafka } from "../helpers/kafka";
+import { runExperiment, type RunResult } from "../../src/run";
+import { roleProcessesOf, tempDir, testKafka } from "../helpers/kafka";
 import { embeddedConnection, startEmbeddedKafka, stopEmbeddedKafka } from "../../src/kafka";
 
 // Watchdogs: whatever a role does, a run ends — with an error naming the role and the cause, a partial
@@ -18,7 +17,7 @@ async function run(spec: Record<string, unknown>): Promise<RunResult> {
   const r = await runExperiment({ repetitions: 1, warmup: 0, ...spec } as never, { baseDir: fixtures, connection: conn, reportsDir: out, profilesDir: out, progress: "none" });
   assert.ok(Date.now() - t0 < 120_000, "never hangs");
   assert.ok(fs.existsSync(path.join(r.runDir, "report.html")), "a partial report is written");
-  assert.deepEqual(processesMentioning(r.runDir), [], "no role process outlives the run");
+  assert.deepEqual(roleProcessesOf(r.runDir), [], "no role process outlives the run");
   return r;
 }
 
@@ -37,8 +36,8 @@ test("a stuck producer: the run ends after timeouts.runMs naming the producer, w
   assert.equal(row.consumed, 50);
 });
 
-test("a backlog that stops draining: the run ends after timeouts.drainMs without progress, naming the partitions", { timeout: 180_000 }, async () => {
-  const r = await run({ name: "stalled-backlog", topic: { partitions: 1 }, workload: { messages: 300 }, consumers: { handler: "./hang-after-50.ts" }, timeouts: { drainMs: 3000, stopMs: 3000 } });
+test("a backlog that stops draining: the run ends after timeouts.drainStallMs without progress, naming the partitions", { timeout: 180_000 }, async () => {
+  const r = await run({ name: "stalled-backlog", topic: { partitions: 1 }, workload: { messages: 300 }, consumers: { handler: "./hang-after-50.ts" }, timeouts: { drainStallMs: 3000, stopMs: 3000 } });
   const row = r.repetitions[0]!;
   assert.equal(row.state, "errored");
   assert.match(row.error!, /consumers made no progress for 3 s with messages left on .* \(partition: lag 0: 250\)/);
@@ -55,7 +54,7 @@ test("a throwing handler: counted as processing errors (onError continue), or it
   assert.equal(go.repetitions[0]!.state, "completed");
   assert.equal(go.repetitions[0]!.processingErrors, 30);
   assert.equal(go.repetitions[0]!.consumed, 90);
-  const stop = await run({ name: "throws-stop", workload: { messages: 90 }, consumers: { handler: "./throw-every-third.ts", onError: "stop" }, timeouts: { drainMs: 10_000 } });
+  const stop = await run({ name: "throws-stop", workload: { messages: 90 }, consumers: { handler: "./throw-every-third.ts", onError: "stop" }, timeouts: { drainStallMs: 10_000 } });
   assert.equal(stop.repetitions[0]!.state, "errored");
   assert.match(stop.repetitions[0]!.error!, /consumer-0: .*handler failed on .*@\d+: bad record #3 \(consumers\.onError is "stop"\)/);
 });
@@ -76,7 +75,7 @@ test("Kafka gone mid-run (cluster stopped from outside): the run ends early as e
   }, 200);
   try {
     const r = await runExperiment(
-      { name: "kafka-gone", workload: { durationSec: 2, rate: 200 }, repetitions: 5, warmup: 0, timeouts: { readyMs: 20_000, drainMs: 10_000, stopMs: 10_000 } } as never,
+      { name: "kafka-gone", workload: { durationSec: 2, rate: 200 }, repetitions: 5, warmup: 0, timeouts: { readyMs: 20_000, drainStallMs: 10_000, stopMs: 10_000 } } as never,
       { connection: embeddedConnection(cluster.bootstrap), stateDir, reportsDir: out, profilesDir: out, progress: "none" },
     );
     assert.equal(r.state, "errored");
@@ -84,7 +83,7 @@ test("Kafka gone mid-run (cluster stopped from outside): the run ends early as e
     assert.ok(r.repetitions.some((x) => x.state === "completed"), "the repetition before the stop is kept");
     assert.ok(Date.now() - t0 < 200_000, "ends well before every repetition timed out");
     assert.ok(fs.existsSync(path.join(r.runDir, "report.html")));
-    assert.deepEqual(processesMentioning(r.runDir), []);
+    assert.deepEqual(roleProcessesOf(r.runDir), []);
   } finally {
     clearInterval(stopper);
     await stopEmbeddedKafka({ stateDir });

@@ -1,3 +1,4 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

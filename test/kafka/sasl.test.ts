@@ -2,13 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connectionFromSettings, roundTrip, withAdmin, type SaslMechanism } from "../../src/kafka";
 import { PerfLabError } from "../../src/errors";
-import { ownedCluster, uniqueName } from "../helpers/kafka";
+import { SASL_USERS, sharedCluster, uniqueName } from "../helpers/kafka";
 
-const PASSWORD = "lab-Secret-9f27c";
+const PASSWORD = SASL_USERS.alice;
 
 test("an external-style SASL cluster: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 connect; a wrong password is one clear error without the secret", { timeout: 120_000 }, async () => {
   // A real broker with a SASL_PLAINTEXT client listener, reached through the external-connection code path.
-  const k = await ownedCluster({ brokers: 1, saslUsers: { alice: PASSWORD } });
+  const k = await sharedCluster("sasl");
   const bootstrap = k.bootstrap.join(",");
   for (const mechanism of ["plain", "scram-sha-256", "scram-sha-512"] as SaslMechanism[]) {
     const conn = connectionFromSettings({ bootstrap, securityProtocol: "SASL_PLAINTEXT", sasl: { mechanism, username: "alice", password: PASSWORD } }, "test");

@@ -1,7 +1,8 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHistogram, encodeHistogram, mergeHistograms, percentileCurve, recordUs, summarizeHistogram } from "../../src/metrics/histogram";
-import { quantileSorted } from "../../src/analysis/stats";
+import { quantileSorted } from "../../src/results/stats";
 
 test("histograms recorded in several processes merge to the histogram of all values (3 significant digits)", () => {
   const all: number[] = [];

@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { errorLines, runCli } from "../helpers/cli";
-import { ownedCluster, tempDir } from "../helpers/kafka";
+import { SASL_USERS, sharedCluster, tempDir } from "../helpers/kafka";
 import { startViewServer } from "../../src/viewer/server";
 
 // External credentials come only from env or a config file and never reach an output: a fake secret is
 // planted, a full profiled run is made against a SASL cluster, and every file the run wrote is searched.
-const SECRET = "Pl4nted-S3cret-7a1c9e";
 const USER = "planted-user-51f3";
+const SECRET = SASL_USERS[USER];
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -17,7 +17,7 @@ function filesUnder(dir: string): string[] {
 }
 
 test("a planted SASL secret appears in no manifest, log, profile, report or terminal output", { timeout: 300_000 }, async () => {
-  const k = await ownedCluster({ brokers: 1, saslUsers: { [USER]: SECRET } });
+  const k = await sharedCluster("sasl");
   const ws = tempDir("perflab-secret-");
   const spec = path.join(ws, "s.yaml");
   fs.writeFileSync(spec, "name: secret-run\nworkload:\n  messages: 300\nrepetitions: 2\nwarmup: 0\nprofile:\n  cpu: true\n  roles: [consumer]\n");
@@ -39,7 +39,7 @@ test("a planted SASL secret appears in no manifest, log, profile, report or term
   assert.equal(manifest.kafka.credentials, "redacted");
   const files = filesUnder(ws);
   assert.ok(files.length > 20, `searched ${files.length} files`);
-  assert.ok(files.some((f) => f.endsWith(".cpuprofile")) && files.some((f) => f.endsWith("report.html")) && files.some((f) => f.endsWith(".kafkajs.log")));
+  assert.ok(files.some((f) => f.endsWith(".cpuprofile")) && files.some((f) => f.endsWith("report.html")) && files.some((f) => f.endsWith(".client.log")));
   for (const f of files) {
     const text = fs.readFileSync(f).toString("latin1");
     assert.ok(!text.includes(SECRET), `the secret leaked into ${f}`);

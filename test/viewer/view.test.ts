@@ -2,7 +2,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { runExperiment } from "../../src/experiment";
+import { runExperiment } from "../../src/run";
 import { collect, spawnCli } from "../helpers/cli";
 import { tempDir, testKafka } from "../helpers/kafka";
 import { launchBrowser, watchPage } from "../helpers/browser";

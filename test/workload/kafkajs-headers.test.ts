@@ -1,13 +1,18 @@
+// test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeHeader, installHeaderEncoder } from "../../src/workload/kafkajs-headers";
+import { encodeHeader, installHeaderEncoder } from "../../src/clients/kafkajs-headers";
 
 // kafkajs's own encoder, as its header/v0 module uses it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Encoder = require("kafkajs/src/protocol/encoder") as new () => { writeVarIntString(v: unknown): any; buffer: Buffer };
+interface KafkajsEncoder {
+  writeVarIntString(v: string | null): KafkajsEncoder;
+  writeVarIntBytes(v: Buffer | string | null): KafkajsEncoder;
+  buffer: Buffer;
+}
+const Encoder = require("kafkajs/src/protocol/encoder") as new () => KafkajsEncoder;
 
 function kafkajsHeader(key: string | null, value: Buffer | string | null): Buffer {
-  return (new Encoder() as any).writeVarIntString(key).writeVarIntBytes(value).buffer;
+  return new Encoder().writeVarIntString(key).writeVarIntBytes(value).buffer;
 }
 
 test("the header encoder writes exactly kafkajs's bytes: keys, Buffer/string/null/empty values, multi-byte varints", () => {
@@ -31,6 +36,5 @@ test("the header encoder writes exactly kafkajs's bytes: keys, Buffer/string/nul
 test("kafkajs's record encoder uses it once the lab is loaded", () => {
   require("../../src");
   assert.equal(installHeaderEncoder(), true);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   assert.equal(require("kafkajs/src/protocol/recordBatch/header/v0"), encodeHeader);
 });

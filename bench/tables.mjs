@@ -1,0 +1,56 @@
+// The README's benchmark tables, rendered from the committed results in bench/results/ — the README shows
+// exactly these lines (test/readme.test.ts checks it), so its figures cannot drift from the results.
+//   node bench/tables.mjs        prints every table
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const read = (name) => JSON.parse(fs.readFileSync(path.join(root, "bench", "results", `${name}.json`), "utf8"));
+const int = (x) => Math.round(x).toLocaleString("en-US");
+const pm = (s) => `${int(s.mean)} ± ${int(s.std)}`;
+const ratio = (s, bold = false) => `${bold ? "**" : ""}${s.mean.toFixed(2)}${bold ? "**" : ""} (${s.ci95Low.toFixed(2)} … ${s.ci95High.toFixed(2)})`;
+
+/** Instrumentation cost: the lab's producer and consumer against bare kafkajs. */
+export function instrumentationTable(r = read("instrumentation")) {
+  const T = r.throughputMsgsPerSec;
+  const R = r.ratioInstrumentedOverBare;
+  const rows = [
+    ["produce, offsets (default: nothing added to the messages)", T.bareProduce, T.labProduceOffsets, R.produceOffsets, true],
+    ["produce, id + send time in a 16-byte header", T.bareProduce, T.labProduceHeader, R.produceHeader],
+    ["produce, id + send time in a 24-byte value trailer", T.bareProduce, T.labProduceTrailer, R.produceTrailer],
+    ["consume, offsets (default), handler does nothing", T.bareConsumeOffsets, T.labConsumeOffsets, R.consumeOffsets, true],
+    ["consume, header topic, handler does nothing", T.bareConsumeHeader, T.labConsumeHeader, R.consumeHeader],
+    ["consume, offsets, 10 µs of work per message", T.bareConsumeWork, T.labConsumeWork, R.consumeWork, true],
+  ];
+  const c = r.recording;
+  return [
+    "| what | bare kafkajs (msg/s) | kafka-perf-lab (msg/s) | ratio lab / bare (95% CI) |",
+    "|---|---|---|---|",
+    ...rows.map(([what, bare, lab, q, bold]) => `| ${what} | ${pm(bare)} | ${pm(lab)} | ${ratio(q, bold)} |`),
+    "",
+    `Recording: ${c.producerSendAndAckNs} ns per message sent and acknowledged, ${c.consumerReceiveNs} ns per message received; the offset join ${c.offsetJoinMsPerMillion} ms per million messages (${c.offsetRecordBytesPerMessage} bytes of records per message, both sides); statistics of 1M samples ${c.statistics1MSamplesMs} ms.`,
+  ].join("\n");
+}
+
+/** kafkajs vs @platformatic/kafka, bare and driven by the lab. */
+export function clientsTable(r = read("clients")) {
+  const T = r.throughputMsgsPerSec;
+  const R = r.ratios;
+  const names = { single: "produce, single-message sends", batch100: "produce, batches of 100", batch500: "produce, batches of 500", consume: "consume" };
+  const t = (op, who, c) => int(T[`${op}.${who}.${c}`].mean);
+  return [
+    "| workload | bare kafkajs | bare platformatic | platformatic / kafkajs, bare (95% CI) | lab kafkajs | lab platformatic | platformatic / kafkajs, under the lab |",
+    "|---|---|---|---|---|---|---|",
+    ...Object.entries(names).map(([op, label]) => `| ${label} (msg/s) | ${t(op, "bare", "kafkajs")} | ${t(op, "bare", "platformatic")} | ${ratio(R[`${op}.bare.platformaticOverKafkajs`], true)} | ${t(op, "lab", "kafkajs")} | ${t(op, "lab", "platformatic")} | ${ratio(R[`${op}.lab.platformaticOverKafkajs`])} |`),
+    "",
+    `Lab / bare, per client: ${Object.keys(names)
+      .map((op) => `${op} kafkajs ${ratio(R[`${op}.kafkajs.labOverBare`])}, platformatic ${ratio(R[`${op}.platformatic.labOverBare`])}`)
+      .join("; ")}.`,
+  ].join("\n");
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  console.log(instrumentationTable());
+  console.log();
+  console.log(clientsTable());
+}

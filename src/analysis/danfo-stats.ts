@@ -1,0 +1,88 @@
+/**
+ * The notebooks' statistics and top-N tables as danfojs DataFrame operations (the design card: "compute
+ * mean ± std and top-N function tables with danfojs"): groupby/agg over the warm repetitions, sort_values
+ * and head over function tables. The confidence interval is the lab's (modified Cox on ln x, see
+ * results/stats.ts) from the aggregated mean and std of ln x; a test holds these frames to the lab's
+ * statistics module within 1e-9.
+ */
+import type { DataFrame } from "danfojs-node";
+import type { FunctionRow, FunctionTable, RankBy } from "../profiling/table";
+import { REP_METRICS, type RepRow } from "../results/rows";
+import { tCritical, MIN_CI_VALUES } from "../results/stats";
+import { isWarm } from "../results/warm";
+import { columnsToDataFrame, danfojs, toDataFrame } from "./frames";
+
+type RunLike = { repetitions: RepRow[]; configurations?: Array<{ id: string; label: string }> };
+
+/** A DataFrame's rows as plain objects (danfojs's own toJSON): for lookups and tables in notebooks. */
+export function frameRows<T = Record<string, unknown>>(df: DataFrame): T[] {
+  return danfojs().toJSON(df, { format: "column" }) as T[];
+}
+
+/** Columns of a DataFrame as plain arrays (danfojs's own toJSON, column format). */
+function columns(df: DataFrame): Record<string, unknown[]> {
+  const rows = danfojs().toJSON(df, { format: "column" }) as Array<Record<string, unknown>>;
+  const out: Record<string, unknown[]> = {};
+  for (const c of df.columns) out[c] = rows.map((r) => r[c]);
+  return out;
+}
+
+/**
+ * mean, σ (n − 1), n and the 95% CI of the mean per configuration and metric, over the warm repetitions:
+ * one row per (configuration, metric). `metrics` are REP_METRICS keys (default: the loops and throughputs).
+ */
+export function statsFrame(run: RunLike, metrics: string[] = ["producerLoopMs", "consumerLoopMs", "produceThroughputMsgsPerSec", "consumeThroughputMsgsPerSec"]): DataFrame {
+  const warm = run.repetitions.filter(isWarm);
+  const label = (r: RepRow) => run.configurations?.find((c) => c.id === r.configId)?.label ?? r.label;
+  const out: Array<Record<string, unknown>> = [];
+  for (const m of metrics) {
+    const value = (r: RepRow) => r[m as keyof RepRow] as unknown;
+    const rows = warm.filter((r) => typeof value(r) === "number" && Number.isFinite(value(r) as number));
+    if (rows.length === 0) continue;
+    // ln x of positive values only (a 0 — no lag, nothing lost — has no logarithm; such groups get a t interval).
+    const df = toDataFrame(rows.map((r) => ({ configuration: label(r), value: value(r) as number, lnValue: (value(r) as number) > 0 ? Math.log(value(r) as number) : 0 })));
+    const agg = columns(df.groupby(["configuration"]).agg({ value: ["mean", "std", "count", "min"], lnValue: ["mean", "std"] }));
+    const def = REP_METRICS.find((d) => d.key === m);
+    (agg.configuration ?? []).forEach((c, i) => {
+      const n = agg.value_count![i] as number;
+      const mean = agg.value_mean![i] as number;
+      const std = n > 1 ? (agg.value_std![i] as number) : NaN;
+      const ci = (agg.value_min![i] as number) > 0 ? logNormalInterval(agg.lnValue_mean![i] as number, agg.lnValue_std![i] as number, n) : tIntervalAboveZero(mean, std, n);
+      out.push({ configuration: c, metric: m, what: def?.label ?? m, unit: def?.unit ?? "", n, mean, std, ci95Low: ci.low, ci95High: ci.high });
+    });
+  }
+  return toDataFrame(out);
+}
+
+/** The modified Cox interval from the mean and sample std of ln x (results/stats.ts computes the same from the values). */
+function logNormalInterval(ybar: number, s: number, n: number): { low: number; high: number } {
+  if (n < MIN_CI_VALUES) return { low: NaN, high: NaN };
+  const s2 = s * s;
+  const half = tCritical(0.95, n - 1) * Math.sqrt(s2 / n + (s2 * s2) / (2 * (n - 1)));
+  return { low: Math.exp(ybar + s2 / 2 - half), high: Math.exp(ybar + s2 / 2 + half) };
+}
+
+/** A t interval for a group with a 0 among its values, if it stays at or above 0 (the stats module's policy). */
+function tIntervalAboveZero(mean: number, std: number, n: number): { low: number; high: number } {
+  if (n < MIN_CI_VALUES) return { low: NaN, high: NaN };
+  const half = (tCritical(0.95, n - 1) * std) / Math.sqrt(n);
+  return mean - half >= 0 ? { low: mean - half, high: mean + half } : { low: NaN, high: NaN };
+}
+
+/** The top `n` functions of a table by self time, total time or calls, optionally of some categories only: filter, sort_values, head. */
+export function topFrame(table: FunctionTable, by: RankBy, n = 10, categories?: FunctionRow["category"][]): DataFrame {
+  const rows = table.rows.filter((r) => r.category !== "idle" && (!categories || categories.includes(r.category)));
+  const key = by === "self" ? "selfMs" : by === "total" ? "totalMs" : "calls";
+  const df = columnsToDataFrame({
+    name: rows.map((r) => r.name),
+    location: rows.map((r) => r.location),
+    category: rows.map((r) => r.category),
+    calls: rows.map((r) => r.calls ?? -1),
+    selfMs: rows.map((r) => r.selfMs),
+    totalMs: rows.map((r) => r.totalMs),
+    selfPct: rows.map((r) => r.selfPct),
+    totalPct: rows.map((r) => r.totalPct),
+  });
+  if (rows.length === 0) return df;
+  return df.sortValues(key, { ascending: false }).head(n);
+}

@@ -1,0 +1,126 @@
+/** Operations on a running embedded cluster's brokers (status, stop, start, pause, resume), under the cluster lock. */
+import path from "node:path";
+import { ClusterError } from "../errors";
+import { stateDir as defaultStateDir } from "../paths";
+import { sendSignal, terminate } from "../util/process";
+import { assertPortsFree, probeBootstrap, spawnBroker, waitRegistered } from "./broker-process";
+import { brokerAlive, clusterPaths, readClusterState, withClusterLock, writeClusterState, type BrokerState, type ClusterPaths, type ClusterState } from "./cluster-state";
+import { registeredBrokerIds } from "./probe";
+
+export type BrokerRunState = "up" | "down" | "paused";
+
+export interface BrokerStatus {
+  id: number;
+  host: string;
+  port: number;
+  controllerPort: number;
+  pid: number | null;
+  state: BrokerRunState;
+  /** Registered in the cluster metadata (only when probed). */
+  registered?: boolean;
+  logFile: string;
+}
+
+export interface ClusterStatus {
+  up: boolean;
+  stateDir: string;
+  clusterId: string | null;
+  kafkaVersion: string | null;
+  bootstrap: string[];
+  saslMechanisms: string[];
+  ownerPid: number | null;
+  brokers: BrokerStatus[];
+}
+
+export async function embeddedKafkaStatus(opts: { stateDir?: string; probe?: boolean } = {}): Promise<ClusterStatus> {
+  const paths = clusterPaths(opts.stateDir ?? defaultStateDir());
+  const state = readClusterState(paths);
+  if (!state) {
+    return { up: false, stateDir: paths.stateDir, clusterId: null, kafkaVersion: null, bootstrap: [], saslMechanisms: [], ownerPid: null, brokers: [] };
+  }
+  const brokers: BrokerStatus[] = state.brokers.map((b) => {
+    const alive = brokerAlive(b);
+    return {
+      id: b.id,
+      host: b.host,
+      port: b.port,
+      controllerPort: b.controllerPort,
+      pid: alive ? b.pid : null,
+      state: !alive ? "down" : b.paused ? "paused" : "up",
+      logFile: b.logFile,
+    };
+  });
+  if (opts.probe && brokers.some((b) => b.state === "up")) {
+    const ids = await registeredBrokerIds(probeBootstrap(state), { timeoutMs: 3000 });
+    for (const b of brokers) b.registered = ids?.includes(b.id) ?? false;
+  }
+  return {
+    up: brokers.some((b) => b.state !== "down"),
+    stateDir: paths.stateDir,
+    clusterId: state.clusterId,
+    kafkaVersion: state.kafkaVersion,
+    bootstrap: bootstrapOf(state),
+    saslMechanisms: state.saslMechanisms,
+    ownerPid: state.ownerPid,
+    brokers,
+  };
+}
+
+export async function stopBroker(id: number, opts: { stateDir?: string; hard?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  const paths = clusterPaths(opts.stateDir ?? defaultStateDir());
+  await withClusterLock(paths, async () => {
+    const state = requireState(paths);
+    const b = requireBroker(state, id);
+    if (!brokerAlive(b)) throw new ClusterError("BROKER_NOT_RUNNING", `broker ${id} is not running`, { exitCode: 2 });
+    if (b.paused) sendSignal(b.pid!, "SIGCONT"); // a stopped process cannot run its shutdown hook
+    const gone = await terminate(b.pid!, { signal: opts.hard ? "SIGKILL" : "SIGTERM", timeoutMs: opts.timeoutMs ?? 30_000 });
+    if (!gone) throw new ClusterError("BROKER_STOP_FAILED", `broker ${id} (pid ${b.pid}) did not exit`);
+    b.pid = null;
+    b.paused = false;
+    writeClusterState(paths, state);
+  });
+}
+
+export async function startBroker(id: number, opts: { stateDir?: string; readyTimeoutMs?: number } = {}): Promise<void> {
+  const paths = clusterPaths(opts.stateDir ?? defaultStateDir());
+  await withClusterLock(paths, async () => {
+    const state = requireState(paths);
+    const b = requireBroker(state, id);
+    if (brokerAlive(b)) throw new ClusterError("BROKER_RUNNING", `broker ${id} is already running (pid ${b.pid})`, { exitCode: 2 });
+    await assertPortsFree([{ id: b.id, port: b.port, controllerPort: b.controllerPort, internalPort: b.internalPort }], b.host);
+    b.pid = spawnBroker(state, b, path.join(paths.root, "log4j2.yaml"));
+    b.paused = false;
+    writeClusterState(paths, state);
+    await waitRegistered(state, [id], { timeoutMs: opts.readyTimeoutMs ?? 60_000 });
+  });
+}
+
+export async function signalBroker(paths: ClusterPaths, id: number, what: "pause" | "resume"): Promise<void> {
+  await withClusterLock(paths, async () => {
+    const state = requireState(paths);
+    const b = requireBroker(state, id);
+    if (!brokerAlive(b)) throw new ClusterError("BROKER_NOT_RUNNING", `broker ${id} is not running`, { exitCode: 2 });
+    sendSignal(b.pid!, what === "pause" ? "SIGSTOP" : "SIGCONT");
+    b.paused = what === "pause";
+    writeClusterState(paths, state);
+  });
+}
+
+function requireState(paths: ClusterPaths): ClusterState {
+  const s = readClusterState(paths);
+  if (!s) throw new ClusterError("CLUSTER_NOT_UP", `no embedded Kafka cluster is up (state folder ${paths.stateDir}); start one with \`perflab kafka up\``, { exitCode: 2 });
+  return s;
+}
+
+function requireBroker(state: ClusterState, id: number): BrokerState {
+  const b = state.brokers.find((x) => x.id === id);
+  if (!b) {
+    throw new ClusterError("BROKER_NOT_FOUND", `no broker ${id}: this cluster has broker ids ${state.brokers.map((x) => x.id).join(", ")}`, { exitCode: 2 });
+  }
+  return b;
+}
+
+
+export function bootstrapOf(s: ClusterState): string[] {
+  return s.brokers.map((b) => `${b.host}:${b.port}`);
+}

@@ -1,0 +1,226 @@
+/**
+ * The embedded cluster's processes and files: broker JVMs (storage format, start, readiness), the
+ * watchdog, ports, teardown. embedded.ts holds the cluster's public operations on top of these.
+ */
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { ClusterError } from "../errors";
+import { isAlive, tailFile, terminate } from "../util/process";
+import { nodeEntryArgs } from "../util/node-entry";
+import { waitFor } from "../util/timeout";
+import { allPorts, brokerPorts, type BrokerPorts } from "./broker-config";
+import { brokerAlive, type BrokerState, type ClusterPaths, type ClusterState } from "./cluster-state";
+import { registeredBrokerIds } from "./probe";
+
+export function brokerStateFor(paths: ClusterPaths, p: BrokerPorts, host: string): BrokerState {
+  const dir = path.join(paths.root, `broker-${p.id}`);
+  return {
+    id: p.id,
+    host,
+    port: p.port,
+    controllerPort: p.controllerPort,
+    internalPort: p.internalPort,
+    dir,
+    propsFile: path.join(dir, "server.properties"),
+    logFile: path.join(paths.logsDir, `broker-${p.id}.log`),
+    stdoutFile: path.join(paths.logsDir, `broker-${p.id}.out`),
+    pid: null,
+    paused: false,
+  };
+}
+
+/** Listeners a probe can use without credentials: the internal PLAINTEXT ones when the client listener has SASL. */
+export function probeBootstrap(state: ClusterState): string[] {
+  return state.brokers.map((b) => `${b.host}:${b.internalPort ?? b.port}`);
+}
+
+export function writeLog4jConfig(paths: ClusterPaths): string {
+  // Each broker passes its own file through the perflab.logFile system property.
+  const file = path.join(paths.root, "log4j2.yaml");
+  fs.writeFileSync(
+    file,
+    [
+      "Configuration:",
+      "  Appenders:",
+      "    File:",
+      "      name: file",
+      "      fileName: ${sys:perflab.logFile}",
+      "      append: true",
+      "      PatternLayout:",
+      '        pattern: "[%d] %p %m (%c)%n"',
+      "  Loggers:",
+      "    Root:",
+      "      level: INFO",
+      "      AppenderRef:",
+      "        - ref: file",
+      "    Logger:",
+      "      - name: kafka.request.logger",
+      "        level: WARN",
+      "      - name: org.apache.kafka.controller",
+      "        level: INFO",
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+function jvmArgs(state: ClusterState, logFile: string, log4jFile: string, heapMb: number): string[] {
+  return [
+    `-Xms${Math.min(256, heapMb)}m`,
+    `-Xmx${heapMb}m`,
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    // Few GC and compiler threads: the brokers share two cores with the clients being measured.
+    "-XX:ParallelGCThreads=1",
+    "-XX:ConcGCThreads=1",
+    "-XX:CICompilerCount=2",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Djava.awt.headless=true",
+    `-Dlog4j2.configurationFile=${log4jFile}`,
+    `-Dperflab.logFile=${logFile}`,
+    "-cp",
+    path.join(state.jarsDir, "*"),
+  ];
+}
+
+export async function formatStorage(state: ClusterState, b: BrokerState, log4jFile: string, extra: string[], signal?: AbortSignal): Promise<void> {
+  const args = [
+    ...jvmArgs(state, b.logFile, log4jFile, 256),
+    "kafka.tools.StorageTool",
+    "format",
+    // "=" form: a base64url cluster id may start with "-", which argparse would read as an option.
+    `--cluster-id=${state.clusterId}`,
+    `--config=${b.propsFile}`,
+    "--ignore-formatted",
+    ...extra,
+  ];
+  const out = await runJava(state.javaCommand, args, 120_000, signal);
+  if (out.code !== 0) {
+    throw new ClusterError("FORMAT_FAILED", `formatting storage of broker ${b.id} failed (exit ${out.code}): ${lastLines(out.output)}`);
+  }
+}
+
+function runJava(java: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(java, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const kill = () => child.kill("SIGKILL");
+    const timer = setTimeout(kill, timeoutMs);
+    signal?.addEventListener("abort", kill, { once: true });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", kill);
+      resolve({ code, output });
+    });
+  });
+}
+
+function lastLines(text: string, n = 3): string {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("SLF4J"))
+    .slice(-n)
+    .join(" | ");
+}
+
+export function spawnBroker(state: ClusterState, b: BrokerState, log4jFile: string): number {
+  fs.mkdirSync(path.dirname(b.stdoutFile), { recursive: true });
+  const out = fs.openSync(b.stdoutFile, "a");
+  try {
+    // Detached: Ctrl-C in the terminal reaches perflab, which decides what to stop; the cluster outlives `up`.
+    const child = spawn(state.javaCommand, [...jvmArgs(state, b.logFile, log4jFile, state.heapMb), "kafka.Kafka", b.propsFile], {
+      detached: true,
+      stdio: ["ignore", out, out],
+    });
+    if (child.pid === undefined) throw new ClusterError("BROKER_SPAWN_FAILED", `could not start broker ${b.id} with ${state.javaCommand}`);
+    child.unref();
+    return child.pid;
+  } finally {
+    fs.closeSync(out);
+  }
+}
+
+export function spawnWatchdog(stateDir: string, ownerPid: number): number {
+  const child = spawn(process.execPath, [...nodeEntryArgs(__filename, "./watchdog"), stateDir, String(ownerPid)], {
+    detached: true,
+    stdio: "ignore",
+  });
+  child.unref();
+  return child.pid!;
+}
+
+export async function waitRegistered(
+  state: ClusterState,
+  ids: number[],
+  opts: { timeoutMs: number; signal?: AbortSignal; log?: (l: string) => void },
+): Promise<void> {
+  let last = -1;
+  await waitFor(
+    `broker${ids.length > 1 ? "s" : ""} ${ids.join(", ")} to register in the cluster metadata`,
+    async () => {
+      for (const id of ids) {
+        const b = state.brokers.find((x) => x.id === id)!;
+        if (!brokerAlive(b)) {
+          const why = lastLines(tailFile(b.stdoutFile, 40) + "\n" + tailFile(b.logFile, 40).split("\n").filter((l) => /ERROR|FATAL|Exception/.test(l)).join("\n"));
+          throw new ClusterError("BROKER_DIED", `broker ${id} exited during startup${why ? `: ${why}` : ""} (log: ${b.logFile})`);
+        }
+      }
+      const registered = await registeredBrokerIds(probeBootstrap(state), { timeoutMs: 2000 });
+      const n = registered ? ids.filter((id) => registered.includes(id)).length : 0;
+      if (n !== last) {
+        opts.log?.(`waiting for metadata: ${n}/${ids.length} broker${ids.length > 1 ? "s" : ""} registered`);
+        last = n;
+      }
+      return n === ids.length;
+    },
+    { timeoutMs: opts.timeoutMs, intervalMs: 250, signal: opts.signal },
+  );
+}
+
+/** Kill every broker and the watchdog of `state`, then remove the cluster folder (logs are kept). */
+export async function teardown(paths: ClusterPaths, state: ClusterState): Promise<void> {
+  const pids = state.brokers.filter(brokerAlive).map((b) => b.pid!);
+  // The data is removed next, so there is nothing a graceful shutdown would save: SIGKILL is safe and fast.
+  await Promise.all(pids.map((pid) => terminate(pid, { signal: "SIGKILL", timeoutMs: 5000 })));
+  if (state.watchdogPid && state.watchdogPid !== process.pid && isAlive(state.watchdogPid)) {
+    await terminate(state.watchdogPid, { signal: "SIGTERM", timeoutMs: 2000 });
+  }
+  fs.rmSync(paths.root, { recursive: true, force: true });
+}
+
+export async function assertPortsFree(ports: BrokerPorts[], host: string): Promise<void> {
+  for (const p of allPorts(ports)) {
+    if (!(await portFree(p.port, host))) {
+      throw new ClusterError(
+        "PORT_IN_USE",
+        `port ${p.port} on ${host} is already in use (broker ${p.brokerId} ${p.listener} listener); choose another base port with --port, or stop what uses it`,
+        { exitCode: 2 },
+      );
+    }
+  }
+}
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A base port where every port a cluster of `count` brokers needs is free (random search, 50 tries). */
+export async function findFreeBase(count: number, host = "127.0.0.1", withInternal = false): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const ports = allPorts(brokerPorts(count, base, withInternal));
+    let ok = true;
+    for (const p of ports) if (!(await portFree(p.port, host))) ok = false;
+    if (ok) return base;
+  }
+  throw new ClusterError("NO_FREE_PORTS", `found no free ports for ${count} broker(s) on ${host}`);
+}

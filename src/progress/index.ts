@@ -1,0 +1,1 @@
+export { attachProgress, createProgressReporter, progressLine, inTslab, type ProgressReporter, type ProgressOption } from "./reporters";

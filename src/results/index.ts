@@ -1,0 +1,10 @@
+export type { Manifest, RunState, RepKind, RepState, RepRecord, FaultRecord, FaultAction, ConfigurationRecord, ProfileRecord, ProfileFileKind, CollectorCost, Environment } from "./model";
+export type { RoleRepResult, ProducerSnapshot, ConsumerSnapshot, ProcessStats } from "./role-result";
+export { accountMessages, addAccounting, NO_ACCOUNTING, type Accounting } from "./accounting";
+export { REP_METRICS, LATENCY_HISTOGRAMS, SERIES_COLUMNS, repRow, summarize, pooledHistograms, summarizePooled, seriesRows, producersOf, consumersOf, type RepRow, type SummaryRow, type MetricDef, type LatencyName, type SeriesRow, type RepInput } from "./rows";
+export { isCold, isWarm, warmRows, coldRow } from "./warm";
+export { computeStatistics, compareSamples, madOutliers, quantileSorted, tCritical, logNormalMeanInterval, MIN_CI_VALUES, type Statistics, type Comparison, type CiMethod } from "./stats";
+export { toCsv, parseCsv } from "./csv";
+export { RUN_FILES, RunLayout, profileBase, flamegraphDir, type RunFileName } from "./files";
+export { ResultsWriter, accountingRecord, writeProfileFiles } from "./writer";
+export { loadRun, readManifest, isRunDir, readRoleResults, readAttachment, readLatencySummary, existingRunFiles, listRuns, latencySampleColumns, type RunData, type LatencySampleColumns } from "./load";

@@ -1,0 +1,263 @@
+// test-kind: exclusive
+// JupyterLab as a user lives in it: `npm run lab`'s own start script (as root it must add --allow-root),
+// driven in Chromium with playwright-core the way Galata does (open by path, Run All, wait for every
+// execution count and an idle kernel). Notebook 00 and two experiment notebooks in quick mode: no error
+// output, every figure drawn; the page reloaded and a second tab: still drawn; a rerun after the reload;
+// Kernel ▸ Interrupt on a long cell: one line, the kernel idle within 10 s, no role process left, a rerun
+// works; the flamegraph link opens the flamegraph through the Jupyter server; File ▸ Save and Export
+// Notebook As ▸ HTML (sanitizing on, as by default) opens offline with every figure drawn.
+// Screenshots of every page go to .perflab/test-artifacts/jupyterlab/ when a test fails.
+import { test, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { repoRoot } from "./helpers/cli";
+import { launchBrowser, watchPage } from "./helpers/browser";
+import { roleProcessesOf, tempDir, testKafka } from "./helpers/kafka";
+import { waitFor } from "../src/util/timeout";
+
+const token = `t${Math.random().toString(36).slice(2)}`;
+// Inside the repository (so the kernel resolves kafka-perf-lab from its node_modules), never the committed notebooks.
+const lab = fs.mkdtempSync(path.join(repoRoot, ".perflab", "jlab-"));
+const nbDir = path.join(lab, "notebooks");
+const workspace = tempDir("perflab-jlab-ws-");
+const artifacts = path.join(repoRoot, ".perflab", "test-artifacts", "jupyterlab");
+let server: ChildProcess | null = null;
+let serverLog = "";
+let port = 0;
+let browser: Browser | null = null;
+let context: BrowserContext | null = null;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on("error", reject);
+  });
+}
+
+before(async () => {
+  fs.mkdirSync(nbDir, { recursive: true });
+  for (const nb of ["00-hello-kafka.ipynb", "01-quickstart.ipynb", "04-hot-spots.ipynb"]) fs.copyFileSync(path.join(repoRoot, "notebooks", nb), path.join(nbDir, nb));
+  fs.symlinkSync(path.join(repoRoot, "examples"), path.join(lab, "examples"));
+  fs.writeFileSync(path.join(nbDir, "params.json"), JSON.stringify({ mode: "quick" }));
+  const { stateDir } = await testKafka();
+  port = await freePort();
+  // The user's command: scripts/lab.sh (what `npm run lab` runs after the set-up), on the copied notebooks.
+  server = spawn("bash", [path.join(repoRoot, "scripts", "lab.sh"), `--notebook-dir=${nbDir}`, `--port=${port}`, "--no-browser", `--IdentityProvider.token=${token}`, "--LabApp.expose_app_in_browser=True"], {
+    cwd: repoRoot,
+    env: { ...process.env, PERFLAB_STATE_DIR: stateDir, PERFLAB_WORKSPACE: workspace, JUPYTER_CONFIG_DIR: path.join(lab, "config"), JUPYTER_RUNTIME_DIR: path.join(lab, "runtime") },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  server.stdout!.on("data", (d) => (serverLog += d));
+  server.stderr!.on("data", (d) => (serverLog += d));
+  await waitFor("JupyterLab to listen", async () => {
+    if (server!.exitCode !== null) throw new Error(`JupyterLab exited with ${server!.exitCode}`);
+    return (await fetch(`http://127.0.0.1:${port}/api/status?token=${token}`).then((r) => r.ok).catch(() => false)) || undefined;
+  }, { timeoutMs: 90_000, intervalMs: 500 }).catch((err) => {
+    throw new Error(`${(err as Error).message}\n${serverLog.slice(-3000)}`);
+  });
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+});
+
+afterEach(async (t) => {
+  // A failed test leaves its pages as screenshots (the test report names the folder).
+  if ((t as unknown as { passed?: boolean }).passed === false && context) {
+    fs.mkdirSync(artifacts, { recursive: true });
+    for (const [i, p] of context.pages().entries()) await p.screenshot({ path: path.join(artifacts, `${t.name.replace(/\W+/g, "-").slice(0, 60)}-${i}.png`), fullPage: true }).catch(() => undefined);
+  }
+});
+
+after(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  if (server?.pid) {
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await waitFor("JupyterLab to stop", () => (server!.exitCode !== null || server!.signalCode !== null ? true : undefined), { timeoutMs: 20_000 }).catch(() => {
+      process.kill(-server!.pid!, "SIGKILL");
+    });
+  }
+  fs.rmSync(lab, { recursive: true, force: true });
+});
+
+type Win = Window & { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> }; shell: { currentWidget: unknown } } };
+
+async function openNotebook(name: string, page?: Page): Promise<Page> {
+  const p = page ?? (await context!.newPage());
+  await p.goto(`http://127.0.0.1:${port}/lab/tree/${name}?token=${token}`);
+  await p.waitForFunction(() => !!(window as unknown as Win).jupyterapp, null, { timeout: 90_000 });
+  await p.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 60_000 });
+  await kernelIdle(p, 120_000);
+  return p;
+}
+
+/** The current notebook's kernel: its name and whether it is idle. */
+async function kernel(p: Page): Promise<{ name: string | null; status: string | null }> {
+  return p.evaluate(() => {
+    const w = (window as unknown as Win).jupyterapp.shell.currentWidget as { sessionContext?: { session?: { kernel?: { name: string; status: string } } } } | null;
+    const k = w?.sessionContext?.session?.kernel;
+    return { name: k?.name ?? null, status: k?.status ?? null };
+  });
+}
+
+async function kernelIdle(p: Page, timeoutMs: number): Promise<void> {
+  await waitFor("the kernel to be idle", async () => ((await kernel(p)).status === "idle" ? true : undefined), { timeoutMs, intervalMs: 250 });
+}
+
+/** Run All, then wait for every code cell to have an execution count (no "[*]") and an idle kernel. */
+async function runAll(p: Page, timeoutMs: number): Promise<void> {
+  await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("notebook:run-all-cells"));
+  await waitFor(
+    "every cell to run",
+    async () => {
+      const prompts = await p.$$eval(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt", (els) => els.map((e) => e.textContent ?? ""));
+      return prompts.length > 0 && prompts.every((t) => /\[\d+\]/.test(t)) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+  await kernelIdle(p, 30_000);
+}
+
+async function figures(p: Page): Promise<{ divs: number; drawn: number }> {
+  return p.evaluate(() => ({ divs: document.querySelectorAll(".jp-Notebook .plab-figure").length, drawn: document.querySelectorAll(".jp-Notebook .plab-figure .main-svg").length }));
+}
+
+async function allDrawn(p: Page, min: number): Promise<void> {
+  await waitFor(`${min}+ figures drawn`, async () => {
+    const f = await figures(p);
+    return f.divs >= min && f.drawn >= f.divs ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 250 }).catch(async (err) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(await figures(p))}`);
+  });
+}
+
+async function errorOutputs(p: Page): Promise<string[]> {
+  return p.$$eval(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']", (els) => els.map((e) => (e.textContent ?? "").slice(0, 300)).filter((t) => /error|exception|failed/i.test(t)));
+}
+
+test("JupyterLab starts with `npm run lab`'s script (as root too) and registers only the TypeScript kernel", async () => {
+  const specs = (await (await fetch(`http://127.0.0.1:${port}/api/kernelspecs?token=${token}`)).json()) as { default: string; kernelspecs: Record<string, unknown> };
+  assert.deepEqual(Object.keys(specs.kernelspecs), ["tslab"], "no JavaScript or Python kernel to be picked by mistake");
+  assert.equal(specs.default, "tslab");
+  if (process.getuid?.() === 0) assert.doesNotMatch(serverLog, /Running as root is not recommended/);
+});
+
+test("notebook 00 opens on the TypeScript kernel without a dialog and runs cleanly", { timeout: 300_000 }, async () => {
+  const p = await openNotebook("00-hello-kafka.ipynb");
+  assert.equal(await p.locator(".jp-Dialog").count(), 0, "no kernel dialog");
+  assert.equal((await kernel(p)).name, "tslab");
+  await runAll(p, 180_000);
+  assert.deepEqual(await errorOutputs(p), []);
+  assert.match(await p.locator(".jp-Notebook").innerText(), /Kafka 4\.\d+\.\d+ \(KRaft\)/);
+  await p.close();
+});
+
+test("01-quickstart: every figure drawn; after a reload, in a second tab and after a rerun still drawn; no output carries plotly.js", { timeout: 600_000 }, async () => {
+  const p = await openNotebook("01-quickstart.ipynb");
+  await runAll(p, 400_000);
+  assert.deepEqual(await errorOutputs(p), []);
+  await allDrawn(p, 2);
+  await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
+  await waitFor("the notebook to be saved", () => (fs.statSync(path.join(nbDir, "01-quickstart.ipynb")).size > 20_000 ? true : undefined), { timeoutMs: 30_000 });
+  // The saved notebook holds each figure's JSON, never the 4.9 MB bundle.
+  const saved = fs.readFileSync(path.join(nbDir, "01-quickstart.ipynb"), "utf8");
+  assert.ok(saved.length < 2_000_000, `saved notebook is ${saved.length} bytes`);
+  assert.doesNotMatch(saved, /Plotly\.register|plotly\.js v\d/);
+  assert.match(saved, /application\/vnd\.plotly\.v1\+json/);
+  // Reload the page: the outputs come back from the file and draw again.
+  await p.reload();
+  await p.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 60_000 });
+  await allDrawn(p, 2);
+  // A second tab on the same notebook.
+  const second = await openNotebook("01-quickstart.ipynb");
+  await allDrawn(second, 2);
+  await second.close();
+  // Rerun the last figure cell after the reload: drawn again.
+  const idx = await p.$$eval(".jp-Notebook .jp-Cell", (cells) => cells.map((c, i) => (c.querySelector(".plab-figure") ? i : -1)).filter((i) => i >= 0).at(-1)!);
+  await p.evaluate(async (i) => {
+    const app = (window as unknown as Win).jupyterapp;
+    const nb = (app.shell.currentWidget as { content: { activeCellIndex: number } }).content;
+    nb.activeCellIndex = i;
+    await app.commands.execute("notebook:run-cell");
+  }, idx);
+  await kernelIdle(p, 120_000);
+  await allDrawn(p, 2);
+  await p.close();
+});
+
+test("Kernel ▸ Interrupt on a long cell: one line naming the partial run, an idle kernel within 10 s, no role left, a rerun works", { timeout: 300_000 }, async () => {
+  const p = await openNotebook("00-hello-kafka.ipynb");
+  const cell = `const long = await lab.runExperiment({ name: "jlab-interrupt", workload: { durationSec: 60, rate: 200 }, repetitions: 3, warmup: 0 }, { progress: "none" });`;
+  await p.evaluate(async (code) => {
+    const app = (window as unknown as Win).jupyterapp;
+    await app.commands.execute("notebook:insert-cell-below");
+    const nb = (app.shell.currentWidget as { content: { activeCell: { model: { sharedModel: { setSource(s: string): void } } } } }).content;
+    nb.activeCell.model.sharedModel.setSource(code);
+    void app.commands.execute("notebook:run-cell");
+  }, `import * as lab from "kafka-perf-lab";\n${cell}`);
+  await waitFor("the run to start", () => (fs.existsSync(path.join(workspace, "reports")) && fs.readdirSync(path.join(workspace, "reports")).some((d) => d.includes("jlab-interrupt")) ? true : undefined), { timeoutMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 4000));
+  const t0 = Date.now();
+  await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("kernelmenu:interrupt"));
+  await kernelIdle(p, 10_000);
+  assert.ok(Date.now() - t0 <= 10_000);
+  const text = await p.locator(".jp-Notebook .jp-Cell.jp-mod-active .jp-OutputArea").innerText();
+  assert.match(text, /Interrupted: the run stops its roles and keeps what it measured in \S*reports\/\S*jlab-interrupt/);
+  assert.ok(text.trim().split("\n").length <= 2, `one line, got:\n${text}`);
+  const runDir = path.join(workspace, "reports", fs.readdirSync(path.join(workspace, "reports")).find((d) => d.includes("jlab-interrupt"))!);
+  await waitFor("every role of the interrupted run to stop", () => (roleProcessesOf(runDir).length === 0 ? true : undefined), { timeoutMs: 30_000 });
+  // The kernel works on: a rerun of a small cell.
+  await p.evaluate(async () => {
+    const app = (window as unknown as Win).jupyterapp;
+    await app.commands.execute("notebook:insert-cell-below");
+    const nb = (app.shell.currentWidget as { content: { activeCell: { model: { sharedModel: { setSource(s: string): void } } } } }).content;
+    nb.activeCell.model.sharedModel.setSource(`console.log("after the interrupt", 6 * 7);`);
+    await app.commands.execute("notebook:run-cell");
+  });
+  await waitFor("the rerun's output", async () => ((await p.locator(".jp-Notebook").innerText()).includes("after the interrupt 42") ? true : undefined), { timeoutMs: 30_000 });
+  await p.close();
+});
+
+test("04-hot-spots: the flamegraph link opens the flamegraph through the Jupyter server; the menu's HTML export opens offline with every figure", { timeout: 600_000 }, async () => {
+  const p = await openNotebook("04-hot-spots.ipynb");
+  await runAll(p, 500_000);
+  assert.deepEqual(await errorOutputs(p), []);
+  await allDrawn(p, 2);
+  const href = await p.locator(".plab-link[data-kind='flamegraph']").first().getAttribute("href");
+  assert.ok(href && href.startsWith("/perflab/profiles/"), `flamegraph link: ${href}`);
+  const flame = await context!.newPage();
+  const resp = await flame.goto(`http://127.0.0.1:${port}${href}`);
+  assert.equal(resp?.status(), 200);
+  assert.match(await flame.content(), /flamegraph/i);
+  await flame.close();
+  const speedscope = await p.locator(".plab-link[data-kind='cpu profile']").first().getAttribute("href");
+  const ss = await context!.newPage();
+  assert.equal((await ss.goto(`http://127.0.0.1:${port}${speedscope}`))?.status(), 200);
+  await ss.close();
+  // File ▸ Save and Export Notebook As ▸ HTML, as the menu does it (sanitizing on, JupyterLab's default).
+  await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
+  const exported = await context!.request.get(`http://127.0.0.1:${port}/nbconvert/html/04-hot-spots.ipynb?download=true&sanitize_html=true&token=${token}`);
+  assert.equal(exported.status(), 200);
+  const file = path.join(tempDir("perflab-jlab-export-"), "04-hot-spots.html");
+  fs.writeFileSync(file, await exported.body());
+  const offline = await context!.newPage();
+  const watch = watchPage(offline);
+  await offline.goto(`file://${file}`);
+  await offline.waitForFunction(() => document.querySelectorAll(".plab-figure").length >= 2 && document.querySelectorAll(".plab-figure .main-svg").length >= document.querySelectorAll(".plab-figure").length, null, { timeout: 60_000 });
+  assert.deepEqual(watch.externalRequests, [], "opens offline");
+  assert.deepEqual(watch.consoleErrors, []);
+  await offline.close();
+  await p.close();
+});

@@ -1,0 +1,114 @@
+// test-kind: exclusive
+// Known answers against real Kafka: figures the lab must reproduce, each with its tolerance. They run
+// alone (no other test file beside them): rates and timer-based loops are what they measure.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { runExperiment } from "../src/run";
+import { loadRun } from "../src/results";
+import { seriesOf, faultMarkers } from "../src/analysis";
+import { runFunctionTable } from "../src/profiling";
+import { decodeHistogram } from "../src/metrics/histogram";
+import { tempDir, testKafka, withThreeBrokers } from "./helpers/kafka";
+
+const fixtures = path.join(__dirname, "fixtures", "known");
+
+async function run(spec: Parameters<typeof runExperiment>[0], extra: Partial<Parameters<typeof runExperiment>[1]> = {}) {
+  const { conn, stateDir } = await testKafka();
+  const out = tempDir("perflab-known-");
+  return runExperiment(spec, { connection: conn, stateDir, reportsDir: out, profilesDir: out, progress: "none", baseDir: fixtures, ...extra });
+}
+
+test("two producers at rate 2,000 msg/s each: produce throughput 4,000 msg/s ± 2%", { timeout: 180_000 }, async () => {
+  const r = await run({ name: "rate", topic: { partitions: 2 }, workload: { messages: 6000, rate: 2000 }, producers: { count: 2, lingerMs: 2 }, consumers: { count: 0 }, repetitions: 2, warmup: 1 });
+  assert.equal(r.state, "completed", r.error ?? "");
+  for (const row of r.repetitions.filter((x) => x.kind === "measured")) {
+    assert.equal(row.acked, 12_000);
+    const tput = row.produceThroughputMsgsPerSec!;
+    assert.ok(Math.abs(tput - 4000) / 4000 <= 0.02, `rep ${row.rep}: ${tput.toFixed(0)} msg/s`);
+  }
+});
+
+test("one partition, one consumer sleeping 2 ms per message: the consumer loop is between n × 2 ms and n × 2.6 ms", { timeout: 180_000 }, async () => {
+  const n = 400;
+  const r = await run({ name: "sleep", topic: { partitions: 1 }, workload: { messages: n }, consumers: { processing: { kind: "sleep", sleepMs: 2 } }, repetitions: 2, warmup: 0 });
+  assert.equal(r.state, "completed", r.error ?? "");
+  for (const row of r.repetitions) {
+    assert.equal(row.received, n);
+    const loop = row.consumerLoopMs!;
+    // The loop spans n − 1 full handler calls after the first receipt, and a 2 ms timer never fires early.
+    assert.ok(loop >= (n - 1) * 2, `rep ${row.rep}: ${loop.toFixed(0)} ms`);
+    assert.ok(loop <= n * 2.6, `rep ${row.rep}: ${loop.toFixed(0)} ms (${(loop / n).toFixed(2)} ms per message)`);
+  }
+});
+
+test("a broker paused (SIGSTOP) for 1 s mid-run: max end-to-end latency ≥ 1 s, and the gap sits at the fault mark", { timeout: 240_000 }, async () => {
+  const r = await run({
+    name: "pause",
+    kafka: { embedded: { brokers: 1 } },
+    topic: { partitions: 1 },
+    workload: { durationSec: 5, rate: 200 },
+    producers: { lingerMs: 0 },
+    faults: [
+      { at: 2, action: "pause-broker", broker: 1 },
+      { at: 3, action: "resume-broker", broker: 1 },
+    ],
+    record: { intervalMs: 250 },
+    repetitions: 1,
+    warmup: 0,
+  });
+  assert.equal(r.state, "completed", r.error ?? "");
+  const data = loadRun(r.runDir);
+  const e2e = decodeHistogram(data.histograms.c1!.e2eLatencyUs);
+  assert.ok(e2e.maxValue >= 1_000_000 * 0.98, `max end-to-end ${(e2e.maxValue / 1000).toFixed(0)} ms`);
+  const marks = faultMarkers(data, "c1", 1);
+  assert.deepEqual(marks.map((m) => m.label), ["pause-broker broker 1", "resume-broker broker 1"]);
+  assert.ok(Math.abs(marks[0]!.atSec - 2) < 0.2, `paused at ${marks[0]!.atSec} s`);
+  // Nothing is received while the broker is frozen: the buckets between the marks are empty, around them not.
+  const received = seriesOf(data, "c1", "received", { kind: "consumer", rep: 1 });
+  const at = (s: number) => received.values[received.seconds.findIndex((x) => Math.abs(x - s) < 1e-6)] ?? 0;
+  for (let s = marks[0]!.atSec + 0.25; s < marks[1]!.atSec - 0.25; s += 0.25) assert.equal(at(Math.floor(s * 4) / 4), 0, `received at ${s.toFixed(2)} s during the pause`);
+  assert.ok(at(1) > 0, "received before the pause");
+  assert.ok(at(4) > 0, "received after it");
+});
+
+test("acks 0 with a broker killed: what did not arrive is reported (lost or failed), the run does not fail", { timeout: 600_000 }, () =>
+  withThreeBrokers(async (k) => {
+    const out = tempDir("perflab-known-acks0-");
+    const r = await runExperiment(
+      {
+        name: "acks0-kill",
+        kafka: { embedded: { brokers: 3 } },
+        topic: { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 },
+        workload: { durationSec: 5, rate: 1500 },
+        producers: { acks: 0, lingerMs: 5 },
+        faults: [{ at: 1.5, action: "kill-broker", broker: 1 }],
+        repetitions: 1,
+        warmup: 0,
+      },
+      { connection: k.conn, stateDir: k.stateDir, reportsDir: out, profilesDir: out, progress: "none" },
+    );
+    assert.equal(r.state, "completed", r.error ?? "");
+    const row = r.repetitions[0]!;
+    assert.equal(row.state, "completed", "a loss is a measurement, not an error");
+    assert.ok(row.lost + row.failed > 0, `lost ${row.lost}, failed ${row.failed} of ${row.produced}`);
+    assert.equal(row.acked - row.lost, row.consumed - row.unackedDelivered, "accounting adds up");
+  }),
+);
+
+test("CPU shares 60/30/10% of a handler are ranked and measured within ±5 points while a CPU-burning process runs beside it", { timeout: 300_000 }, async () => {
+  const hog = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
+  try {
+    const r = await run({ name: "shares", topic: { partitions: 1 }, workload: { messages: 1500 }, consumers: { handler: "./burn-handler.ts" }, profile: { cpu: true, roles: ["consumer"] }, repetitions: 1, warmup: 0 });
+    assert.equal(r.state, "completed", r.error ?? "");
+    const t = runFunctionTable(r.runDir, { role: "consumer" });
+    const rows = ["heavy", "medium", "light"].map((n) => t.rows.find((x) => x.name === n && x.category === "user")!);
+    const sum = rows.reduce((s, x) => s + x.totalMs, 0);
+    const shares = rows.map((x) => (100 * x.totalMs) / sum);
+    assert.ok(rows[0]!.totalMs > rows[1]!.totalMs && rows[1]!.totalMs > rows[2]!.totalMs, shares.join(", "));
+    [60, 30, 10].forEach((want, i) => assert.ok(Math.abs(shares[i]! - want) <= 5, `${rows[i]!.name}: ${shares[i]!.toFixed(1)}% (want ${want}%)`));
+  } finally {
+    hog.kill("SIGKILL");
+  }
+});
