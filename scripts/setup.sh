@@ -111,18 +111,24 @@ python_json "{
 }" > .venv/etc/jupyter/jupyter_server_config.json
 echo "export template, plotly.js and the perflab view proxy in .venv" >&2
 
-# --- Chromium for the browser tests (only with --browser) --------------------------------------------
-if [ "$WANT_BROWSER" = 1 ]; then
-  step "Chromium"
-  CHROMIUM="${PERFLAB_CHROMIUM:-/usr/bin/chromium}"
-  if [ -x "$CHROMIUM" ]; then echo "present ($CHROMIUM)" >&2; else
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      t=$(now)
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$STAMPS/chromium.log" 2>&1 \
-        || { echo >&2; tail -10 "$STAMPS/chromium.log" >&2; fail "apt-get install chromium failed (log: $STAMPS/chromium.log)"; }
-      echo "installed from Debian ($(elapsed "$t"))" >&2
-    else
-      fail "chromium not found at $CHROMIUM: install it (e.g. sudo apt-get install chromium) or set PERFLAB_CHROMIUM to a Chromium/Chrome binary"
-    fi
+# --- Chromium and RabbitMQ for the tests (only with --browser, the test set-up) ---------------------
+# debian_tool <label> <path> <package> <hint>: present at <path>, or installed from Debian when root.
+debian_tool() {
+  step "$1"
+  if [ -x "$2" ]; then echo "present ($2)" >&2; return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    local t; t=$(now)
+    # A package's own service is not wanted (the lab runs private brokers): policy-rc.d keeps it stopped.
+    local added=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added=1; fi
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$3"; } >"$STAMPS/$3.log" 2>&1 || { [ "$added" = 1 ] && rm -f /usr/sbin/policy-rc.d; echo >&2; tail -10 "$STAMPS/$3.log" >&2; fail "apt-get install $3 failed (log: $STAMPS/$3.log)"; }
+    if [ "$added" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+    echo "installed from Debian ($(elapsed "$t"))" >&2
+  else
+    fail "$3 not found at $2: install it (e.g. sudo apt-get install $3) or $4"
   fi
+}
+if [ "$WANT_BROWSER" = 1 ]; then
+  debian_tool "Chromium" "${PERFLAB_CHROMIUM:-/usr/bin/chromium}" chromium "set PERFLAB_CHROMIUM to a Chromium/Chrome binary"
+  debian_tool "RabbitMQ" "${PERFLAB_RABBITMQ_SERVER:-/usr/lib/rabbitmq/bin/rabbitmq-server}" rabbitmq-server "set PERFLAB_RABBITMQ_SERVER to its rabbitmq-server script"
 fi

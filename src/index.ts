@@ -37,6 +37,9 @@ export {
   type ReceivedMessage,
 } from "./kafka";
 
+// RabbitMQ (the embedded node)
+export { startEmbeddedRabbitMQ, stopEmbeddedRabbitMQ, embeddedRabbitStatus, queueCounts, amqpUrlOf, type RabbitState, type RabbitStatus } from "./rabbitmq";
+
 // Experiments
 export { runExperiment, type RunOptions, type RunResult } from "./run";
 export { ExperimentRun, type RunEvents, type ProgressState, type EngineOptions } from "./experiment";

@@ -66,3 +66,10 @@ test("it runs a 3-broker KRaft quorum of the embedded Kafka's version, reachable
   const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
   assert.ok(readme.includes("PERFLAB_BOOTSTRAP=localhost:9092,localhost:9093,localhost:9094"), "README tells how to point the lab at the compose cluster");
 });
+
+test("it runs a RabbitMQ node with its management API, published on loopback only", () => {
+  const r = (compose.services as Record<string, Service>).rabbitmq!;
+  assert.match(String(r.image), /^rabbitmq:3\.\d+-management$/);
+  assert.deepEqual([...r.ports].sort(), ["127.0.0.1:15672:15672", "127.0.0.1:5672:5672"]);
+  assert.ok(r.healthcheck, "a health check, so dependants can wait for it");
+});

@@ -18,6 +18,7 @@ import { repoRoot } from "./helpers/cli";
 import { launchBrowser, watchPage } from "./helpers/browser";
 import { roleProcessesOf, tempDir, testKafka } from "./helpers/kafka";
 import { waitFor } from "../src/util/timeout";
+import { processesMentioning } from "../src/util/process";
 
 const token = `t${Math.random().toString(36).slice(2)}`;
 // Inside the repository (so the kernel resolves kafka-perf-lab from its node_modules), never the committed notebooks.
@@ -79,6 +80,10 @@ afterEach(async (t) => {
 after(async () => {
   await context?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
+  // Kernels first, through the API (as File ▸ Shut Down does): a kernel is in a process group of its own and
+  // would outlive a killed server.
+  const kernels = (await fetch(`http://127.0.0.1:${port}/api/kernels?token=${token}`).then((r) => r.json()).catch(() => [])) as Array<{ id: string }>;
+  for (const k of kernels) await fetch(`http://127.0.0.1:${port}/api/kernels/${k.id}?token=${token}`, { method: "DELETE" }).catch(() => undefined);
   if (server?.pid) {
     try {
       process.kill(-server.pid, "SIGTERM");
@@ -89,6 +94,11 @@ after(async () => {
       process.kill(-server!.pid!, "SIGKILL");
     });
   }
+  // Whatever kernel the server could not stop still names this lab's runtime folder: none may be left.
+  await waitFor("every kernel of this JupyterLab to exit", () => (processesMentioning(path.join(lab, "runtime")).length === 0 ? true : undefined), { timeoutMs: 20_000 }).catch(() => {
+    for (const pid of processesMentioning(path.join(lab, "runtime"))) process.kill(pid, "SIGKILL");
+    assert.fail("a kernel outlived JupyterLab");
+  });
   fs.rmSync(lab, { recursive: true, force: true });
 });
 
@@ -96,8 +106,13 @@ type Win = Window & { jupyterapp: { commands: { execute(id: string, args?: unkno
 
 async function openNotebook(name: string, page?: Page): Promise<Page> {
   const p = page ?? (await context!.newPage());
-  await p.goto(`http://127.0.0.1:${port}/lab/tree/${name}?token=${token}`);
-  await p.waitForFunction(() => !!(window as unknown as Win).jupyterapp, null, { timeout: 90_000 });
+  // A workspace of its own per page: JupyterLab would otherwise restore the tabs of earlier pages, and the
+  // current widget could be another notebook for a moment.
+  await p.goto(`http://127.0.0.1:${port}/lab/workspaces/w${Math.random().toString(36).slice(2)}/tree/${name}?token=${token}`);
+  await p.waitForFunction((n) => {
+    const w = (window as unknown as Win).jupyterapp?.shell.currentWidget as { context?: { path?: string } } | null | undefined;
+    return w?.context?.path === n;
+  }, name, { timeout: 90_000 });
   await p.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 60_000 });
   await kernelIdle(p, 120_000);
   return p;
@@ -178,6 +193,7 @@ test("01-quickstart: every figure drawn; after a reload, in a second tab and aft
   assert.match(saved, /application\/vnd\.plotly\.v1\+json/);
   // Reload the page: the outputs come back from the file and draw again.
   await p.reload();
+  await p.waitForFunction(() => ((window as unknown as Win).jupyterapp?.shell.currentWidget as { context?: { path?: string } } | null)?.context?.path === "01-quickstart.ipynb", null, { timeout: 90_000 });
   await p.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 60_000 });
   await allDrawn(p, 2);
   // A second tab on the same notebook.

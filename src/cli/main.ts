@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { PerfLabError, errorMessage } from "../errors";
 import { kafkaCommand } from "./kafka";
+import { rabbitmqCommand } from "./rabbitmq";
 import { demoCommand } from "./demo";
 import { setupCommand } from "./setup";
 import { runCommand } from "./run";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(`perflab: ${str.replace(/^error: /, "").trim()}\n`),
     });
   program.addCommand(kafkaCommand());
+  program.addCommand(rabbitmqCommand());
   program.addCommand(runCommand());
   program.addCommand(profileCommand());
   program.addCommand(reportCommand());

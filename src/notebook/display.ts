@@ -59,7 +59,12 @@ export function setupNotebook(): NotebookParams {
 /** A plotly figure as one output: its JSON for exports, and HTML that draws it in JupyterLab (see the module comment). */
 export function show(fig: Figure, opts: { height?: number } = {}): void {
   const h = opts.height ?? (fig.layout.height as number | undefined) ?? 420;
-  displayData({ "application/vnd.plotly.v1+json": { data: fig.data, layout: { ...fig.layout, height: h } }, "text/html": notebookFigureHtml(fig, { height: h }) });
+  const title = (fig.layout.title as { text?: string } | undefined)?.text ?? "figure";
+  displayData({
+    "application/vnd.plotly.v1+json": { data: fig.data, layout: { ...fig.layout, height: h } },
+    "text/html": notebookFigureHtml(fig, { height: h }),
+    "text/plain": `[plotly figure: ${title}]`,
+  });
 }
 
 export function showHtml(html: string): void {

@@ -31,7 +31,7 @@ export async function runExperiment(spec: string | SpecInput | ValidatedSpec, op
   const reporter = createProgressReporter(opts.progress);
   const detach = [attachProgress(run.events, reporter), opts.report === false ? () => undefined : attachReportWriter(run.events, (l) => reporter.warn(l))];
   for (const s of opts.subscribe ?? []) detach.push(s(run.events) ?? (() => undefined));
-  if (inTslab()) detach.push(reportInterruptsOf(run.runId, run.runDir));
+  if (inTslab()) detach.push(reportInterruptsOf(run.runDir));
   try {
     return await run.execute();
   } finally {

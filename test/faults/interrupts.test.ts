@@ -63,7 +63,20 @@ try:
 const r = await lab.runExperiment({ name: "nb-interrupt", workload: { durationSec: 8, rate: 300 }, repetitions: 5, warmup: 0 }, { progress: "none" });
 console.log("RESULT " + JSON.stringify({ state: r.state, dir: r.runDir, reps: r.repetitions.length }));'''
     msg_id = kc.execute(code)
-    time.sleep(14)
+    # Interrupt once the first repetition is complete (not after a fixed time: a busy machine is slower).
+    import glob, os
+    deadline = time.time() + 150
+    while time.time() < deadline:
+        done = False
+        for f in glob.glob(os.path.join(os.environ["PERFLAB_WORKSPACE"], "reports", "*", "manifest.json")):
+            try:
+                done = done or any(r.get("state") == "completed" for r in json.load(open(f)).get("repetitions", []))
+            except ValueError:
+                pass  # being written
+        if done:
+            break
+        time.sleep(0.25)
+    time.sleep(1)
     km.interrupt_kernel()
     out = []
     deadline = time.time() + 120
@@ -80,7 +93,6 @@ console.log("RESULT " + JSON.stringify({ state: r.state, dir: r.runDir, reps: r.
             break
     print("".join(out))
     # In JupyterLab the kernel lives on after an interrupt; give the run time to stop and record itself.
-    import glob, os
     deadline = time.time() + 60
     while time.time() < deadline:
         states = [json.load(open(f)).get("state") for f in glob.glob(os.path.join(os.environ["PERFLAB_WORKSPACE"], "reports", "*", "manifest.json"))]

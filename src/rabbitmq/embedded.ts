@@ -1,0 +1,222 @@
+/**
+ * Embedded RabbitMQ, managed like the embedded Kafka: one node started from the machine's `rabbitmq-server`
+ * (Debian/Ubuntu package, Homebrew, or PERFLAB_RABBITMQ_SERVER) out of a private folder under the lab's
+ * state folder — node name, ports, data, logs, config, plugins and the Erlang cookie all set by environment
+ * variables, so nothing of a system RabbitMQ is touched. Loopback only (AMQP, management API, Erlang
+ * distribution and the node's own epmd). The management plugin is on: it reports the queue's ready and
+ * unacknowledged counts. `down`, SIGINT and a dead owner (a watchdog process) leave no beam.smp or epmd.
+ */
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { ClusterError, PerfLabError, SetupError } from "../errors";
+import { stateDir as defaultStateDir, writeJsonAtomic } from "../paths";
+import { isAlive, processesMentioning, sendSignal, tailFile, terminate } from "../util/process";
+import { nodeEntryArgs } from "../util/node-entry";
+import { waitFor } from "../util/timeout";
+
+export interface RabbitState {
+  nodeName: string;
+  amqpPort: number;
+  managementPort: number;
+  distPort: number;
+  epmdPort: number;
+  /** Process group of the rabbitmq-server script (its beam.smp is in it). */
+  serverPid: number;
+  epmdPid: number;
+  ownerPid: number | null;
+  startedAt: string;
+  version: string | null;
+  dir: string;
+  logFile: string;
+}
+
+export interface RabbitPaths {
+  dir: string;
+  stateFile: string;
+}
+
+export function rabbitPaths(stateDir: string = defaultStateDir()): RabbitPaths {
+  const dir = path.join(stateDir, "rabbitmq");
+  return { dir, stateFile: path.join(dir, "state.json") };
+}
+
+export function readRabbitState(stateDir?: string): RabbitState | null {
+  try {
+    return JSON.parse(fs.readFileSync(rabbitPaths(stateDir).stateFile, "utf8")) as RabbitState;
+  } catch {
+    return null;
+  }
+}
+
+/** The node's AMQP URL (guest may connect over loopback only, which is all this node listens on). */
+export function amqpUrlOf(s: RabbitState): string {
+  return `amqp://guest:guest@127.0.0.1:${s.amqpPort}`;
+}
+
+const SERVER_CANDIDATES = ["/usr/lib/rabbitmq/bin/rabbitmq-server", "/opt/homebrew/sbin/rabbitmq-server", "/usr/local/sbin/rabbitmq-server"];
+
+/**
+ * The rabbitmq-server script to run. Debian's /usr/sbin wrapper refuses normal users and, as root, switches
+ * to the `rabbitmq` user; the script behind it runs as whoever starts it, so the lab runs that one.
+ */
+export function findRabbitServer(): string {
+  const fromEnv = process.env.PERFLAB_RABBITMQ_SERVER;
+  const found = fromEnv ? (fs.existsSync(fromEnv) ? fromEnv : null) : (SERVER_CANDIDATES.find((c) => fs.existsSync(c)) ?? null);
+  if (!found) {
+    throw new PerfLabError(
+      "RABBITMQ_MISSING",
+      `rabbitmq-server not found${fromEnv ? ` at PERFLAB_RABBITMQ_SERVER=${fromEnv}` : ""}: install it (sudo apt-get install rabbitmq-server, or brew install rabbitmq), or run the compose service (docker compose up rabbitmq) and use its URL`,
+      { exitCode: 2 },
+    );
+  }
+  return found;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export interface StartRabbitOptions {
+  stateDir?: string;
+  /** Pid whose exit takes the node down (a watchdog enforces it); null: lives until `down`. */
+  owner?: number | null;
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+/** Start the embedded node (or return the one already up) and wait until its management API answers. */
+export async function startEmbeddedRabbitMQ(opts: StartRabbitOptions = {}): Promise<RabbitState> {
+  const stateDir = opts.stateDir ?? defaultStateDir();
+  const running = readRabbitState(stateDir);
+  if (running && isAlive(running.serverPid)) return running;
+  if (running) await stopEmbeddedRabbitMQ({ stateDir });
+  const server = findRabbitServer();
+  const p = rabbitPaths(stateDir);
+  fs.mkdirSync(path.join(p.dir, "log"), { recursive: true });
+  const [amqpPort, managementPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const nodeName = `perflab${amqpPort}@localhost`;
+  const conf = path.join(p.dir, "rabbitmq.conf");
+  fs.writeFileSync(conf, [`listeners.tcp.default = 127.0.0.1:${amqpPort}`, `management.tcp.ip = 127.0.0.1`, `management.tcp.port = ${managementPort}`, "log.console = false", "collect_statistics_interval = 500", ""].join("\n"));
+  fs.writeFileSync(path.join(p.dir, "enabled_plugins"), "[rabbitmq_management].\n");
+  const env = {
+    ...process.env,
+    HOME: p.dir, // the Erlang cookie lives here, not in the user's home
+    RABBITMQ_NODENAME: nodeName,
+    RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
+    RABBITMQ_NODE_PORT: String(amqpPort),
+    RABBITMQ_DIST_PORT: String(distPort),
+    ERL_EPMD_PORT: String(epmdPort),
+    ERL_EPMD_ADDRESS: "127.0.0.1",
+    RABBITMQ_MNESIA_BASE: path.join(p.dir, "data"),
+    RABBITMQ_LOG_BASE: path.join(p.dir, "log"),
+    RABBITMQ_CONFIG_FILE: conf,
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(p.dir, "enabled_plugins"),
+    RABBITMQ_PID_FILE: path.join(p.dir, "rabbitmq.pid"),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
+  };
+  // The node's own epmd in the foreground (a daemonized one would outlive the node).
+  const epmd = spawn("epmd", ["-port", String(epmdPort), "-address", "127.0.0.1"], { env, detached: true, stdio: "ignore" });
+  await new Promise<void>((resolve, reject) => {
+    epmd.once("spawn", resolve);
+    epmd.once("error", (err) => reject(new SetupError("EPMD_MISSING", `cannot start epmd (it comes with Erlang, a dependency of rabbitmq-server): ${err.message}`)));
+  });
+  epmd.unref();
+  const logFile = path.join(p.dir, "log", "server.out");
+  const out = fs.openSync(logFile, "a");
+  const child = spawn(server, [], { env, cwd: p.dir, detached: true, stdio: ["ignore", out, out] });
+  fs.closeSync(out);
+  child.unref();
+  const state: RabbitState = {
+    nodeName, amqpPort, managementPort, distPort, epmdPort, serverPid: child.pid!, epmdPid: epmd.pid!,
+    ownerPid: opts.owner ?? null, startedAt: new Date().toISOString(), version: null, dir: p.dir, logFile,
+  };
+  writeJsonAtomic(p.stateFile, state);
+  if (state.ownerPid) spawnRabbitWatchdog(stateDir, state.ownerPid);
+  opts.log?.(`starting RabbitMQ node ${nodeName} on 127.0.0.1:${amqpPort}`);
+  try {
+    const overview = await waitFor<{ rabbitmq_version?: string }>(
+      "RabbitMQ's management API to answer",
+      async () => {
+        if (!isAlive(child.pid)) throw new ClusterError("RABBITMQ_DIED", `rabbitmq-server exited during startup: ${tailFile(logFile, 5).replace(/\n/g, " | ")} (log: ${logFile})`);
+        return (await managementGet(state, "/api/overview").catch(() => undefined)) as { rabbitmq_version?: string } | undefined;
+      },
+      { timeoutMs: opts.readyTimeoutMs ?? 90_000, intervalMs: 300, signal: opts.signal },
+    );
+    state.version = overview.rabbitmq_version ?? null;
+    writeJsonAtomic(p.stateFile, state);
+    return state;
+  } catch (err) {
+    await stopEmbeddedRabbitMQ({ stateDir });
+    throw err;
+  }
+}
+
+/** GET on the node's management API (guest, loopback). Throws on a non-2xx answer. */
+export async function managementGet(s: RabbitState, urlPath: string, timeoutMs = 5000): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${s.managementPort}${urlPath}`, {
+    headers: { authorization: `Basic ${Buffer.from("guest:guest").toString("base64")}` },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!res.ok) throw new ClusterError("RABBITMQ_API", `RabbitMQ management API ${urlPath}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** A queue's messages ready for delivery and delivered but not yet acknowledged (RabbitMQ's own figures). */
+export async function queueCounts(s: RabbitState, queue: string): Promise<{ ready: number; unacked: number; consumers: number }> {
+  const q = (await managementGet(s, `/api/queues/%2F/${encodeURIComponent(queue)}`)) as { messages_ready?: number; messages_unacknowledged?: number; consumers?: number };
+  return { ready: q.messages_ready ?? 0, unacked: q.messages_unacknowledged ?? 0, consumers: q.consumers ?? 0 };
+}
+
+/** The node's beam.smp: its command line names the node's private epmd port (the node name is in its env). */
+function beamProcesses(s: RabbitState): number[] {
+  return processesMentioning(`-epmd_port ${s.epmdPort} `).filter((pid) => !processesMentioning(`epmd -port ${s.epmdPort} `).includes(pid));
+}
+
+/** Stop the node (SIGTERM, then SIGKILL after 20 s), its epmd, and remove its data. */
+export async function stopEmbeddedRabbitMQ(opts: { stateDir?: string } = {}): Promise<{ stopped: boolean }> {
+  const s = readRabbitState(opts.stateDir);
+  if (!s) return { stopped: false };
+  const wasUp = isAlive(s.serverPid);
+  const beams = beamProcesses(s);
+  sendSignal(-s.serverPid, "SIGTERM");
+  await Promise.all(beams.map((pid) => terminate(pid, { timeoutMs: 20_000 })));
+  sendSignal(-s.serverPid, "SIGKILL");
+  for (const pid of [s.epmdPid, ...processesMentioning(`epmd -port ${s.epmdPort} `)]) await terminate(pid, { timeoutMs: 5000 });
+  fs.rmSync(s.dir, { recursive: true, force: true });
+  return { stopped: wasUp };
+}
+
+/** Kill the node's beam.smp at once (a crashed broker); its data stays for a restart. */
+export function killRabbitMQ(s: RabbitState): void {
+  for (const pid of beamProcesses(s)) sendSignal(pid, "SIGKILL");
+}
+
+export interface RabbitStatus {
+  up: boolean;
+  state: RabbitState | null;
+  queues: Array<{ name: string; ready: number; unacked: number; consumers: number }>;
+}
+
+export async function embeddedRabbitStatus(opts: { stateDir?: string } = {}): Promise<RabbitStatus> {
+  const s = readRabbitState(opts.stateDir);
+  if (!s || !isAlive(s.serverPid)) return { up: false, state: s, queues: [] };
+  const qs = ((await managementGet(s, "/api/queues").catch(() => [])) as Array<{ name: string; messages_ready?: number; messages_unacknowledged?: number; consumers?: number }>).map((q) => ({
+    name: q.name, ready: q.messages_ready ?? 0, unacked: q.messages_unacknowledged ?? 0, consumers: q.consumers ?? 0,
+  }));
+  return { up: true, state: s, queues: qs };
+}
+
+function spawnRabbitWatchdog(stateDir: string, ownerPid: number): void {
+  const child = spawn(process.execPath, [...nodeEntryArgs(__filename, "./watchdog"), stateDir, String(ownerPid)], { detached: true, stdio: "ignore" });
+  child.unref();
+}

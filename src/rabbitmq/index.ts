@@ -1,0 +1,15 @@
+export {
+  amqpUrlOf,
+  embeddedRabbitStatus,
+  findRabbitServer,
+  killRabbitMQ,
+  managementGet,
+  queueCounts,
+  rabbitPaths,
+  readRabbitState,
+  startEmbeddedRabbitMQ,
+  stopEmbeddedRabbitMQ,
+  type RabbitState,
+  type RabbitStatus,
+  type StartRabbitOptions,
+} from "./embedded";
