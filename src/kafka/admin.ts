@@ -1,5 +1,6 @@
 import { Kafka, type Admin, type ITopicConfig } from "kafkajs";
 import { InputError, PerfLabError } from "../errors";
+import { waitFor } from "../util/timeout";
 import { kafkaClientConfig, type KafkaConnection } from "./connection";
 import { defaultKafkajsLog, fileLogCreator } from "./logging";
 
@@ -78,7 +79,20 @@ export async function createTopic(conn: KafkaConnection, t: TopicSpec): Promise<
       // kafkajs wraps the broker's reason (e.g. INVALID_REPLICATION_FACTOR) in an aggregate error.
       const inner = (err as { errors?: Array<{ type?: string; message?: string }> }).errors ?? [];
       const why = inner.map((e) => `${e.type ?? "ERROR"}: ${e.message ?? ""}`.trim()).join("; ") || (err as Error).message;
-      throw new PerfLabError("TOPIC_CREATE_FAILED", `cannot create topic ${t.name} (${t.partitions} partitions, replication factor ${t.replicationFactor}): ${why}`, { cause: err });
+      const fail = () => new PerfLabError("TOPIC_CREATE_FAILED", `cannot create topic ${t.name} (${t.partitions} partitions, replication factor ${t.replicationFactor}): ${why}`, { cause: err });
+      // Created, but kafkajs gave up waiting for the leaders (its few metadata retries): right after a broker
+      // restart, elections can take longer. Wait for them here instead (measured: a 3-broker cluster just
+      // after a kill and restart answered UNKNOWN_TOPIC_OR_PARTITION to kafkajs's wait).
+      const type = (err as { type?: string }).type ?? inner[0]?.type;
+      if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE" && !/does not host this topic-partition|no leader/i.test(why)) throw fail();
+      await waitFor(`the leaders of topic ${t.name}`, async () => {
+        const md = await admin.fetchTopicMetadata({ topics: [t.name] }).catch(() => null);
+        const parts = md?.topics[0]?.partitions ?? [];
+        return parts.length === t.partitions && parts.every((p) => p.leader >= 0) ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 500 }).catch(() => {
+        throw fail();
+      });
+      return;
     }
     if (!created) throw new PerfLabError("TOPIC_EXISTS", `topic ${t.name} already exists`);
   });
