@@ -41,6 +41,7 @@ def run(path, args):
         if cell.cell_type != "code":
             return
         done["n"] += 1
+        done["cell"] = cell
         print(f"  {name}: cell {done['n']}/{len(code_cells)} done ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
 
     client = NotebookClient(
@@ -57,7 +58,14 @@ def run(path, args):
     except CellTimeoutError as e:
         error = f"a cell ran longer than {args.cell_timeout} s: {str(e).splitlines()[0]}"
     except CellExecutionError as e:
-        error = f"cell {done['n'] + 1} failed: {e.ename}: {e.evalue}"
+        # nbclient calls the hook before it raises: the failed cell is the last one counted. tslab reports
+        # a thrown error as stderr text with an empty evalue, so the cell's last stderr line says what it was.
+        detail = e.evalue.strip()
+        if not detail and done.get("cell") is not None:
+            err = [o.get("text", "") for o in done["cell"].get("outputs", []) if o.get("name") == "stderr"]
+            lines = [l for l in "".join(err).splitlines() if l.strip() and not l.startswith("    at ")]
+            detail = lines[-1] if lines else ""
+        error = f"cell {done['n']} failed: {e.ename}: {detail}"
     except DeadKernelError as e:
         error = f"the kernel died: {e}"
     finally:

@@ -36,7 +36,8 @@ test(`durability audit: the multi-partition kafkajs producer loses acknowledged 
     const rows = (label: string) => run.repetitions.filter((r) => r.label === label && r.kind === "measured");
     for (const r of run.repetitions) {
       assert.equal(r.state, "completed", `${r.label} rep ${r.rep}: ${r.error}`);
-      assert.ok(r.acked > 3000, `${r.label} rep ${r.rep}: ${r.acked} acknowledged — the script sent through the run`);
+      // The script sent through the run, past the fault at 3 s (a time span, not a count: a busy machine sends fewer).
+      assert.ok(r.acked > 0 && (r.producerLoopMs ?? 0) > 4000, `${r.label} rep ${r.rep}: ${r.acked} acknowledged over ${r.producerLoopMs} ms — the script sent through the run`);
       // acked = (acked and consumed) + lost; consumed = (acked and consumed) + delivered-but-unacked.
       assert.equal(r.acked - r.lost, r.consumed - r.unackedDelivered, `${r.label} rep ${r.rep}: the accounting adds up`);
     }
