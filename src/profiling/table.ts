@@ -55,6 +55,9 @@ export interface FunctionRow {
   selfPct: number;
   totalPct: number;
   samples: number;
+  /** Samples in the function or anything it called (once per stack): the share of samples, which unlike
+   * time does not stretch when the process waits for a CPU on a busy machine. */
+  totalSamples: number;
   /** Exact calls (precise coverage, counted in a separate repetition); null when unknown. */
   calls: number | null;
   selfMsPerCall: number | null;
@@ -99,6 +102,7 @@ interface FunctionSums {
   selfUs: Float64Array;
   totalUs: Float64Array;
   samples: Uint32Array;
+  totalSamples: Float64Array;
   lineTicks: Array<Map<number, number> | undefined>;
   rootNode: number;
   weighedUs: number;
@@ -133,7 +137,8 @@ function sumPerFunction(profile: CpuProfile): FunctionSums {
     }
   }
   const totalUs = totalsByKey(g, subtreeSums(g, w.selfUs), funcOf, F);
-  return { keys, firstNode, selfUs, totalUs, samples, lineTicks, rootNode: g.root, weighedUs: w.totalUs };
+  const totalSamples = totalsByKey(g, subtreeSums(g, w.samples), funcOf, F);
+  return { keys, firstNode, selfUs, totalUs, samples, totalSamples, lineTicks, rootNode: g.root, weighedUs: w.totalUs };
 }
 
 function mapped(opts: TableOptions, url: string, line0: number, col0: number): { url: string; line: number; column: number } {
@@ -154,6 +159,7 @@ function emptyRow(name: string, pos: { url: string; line: number; column: number
     selfPct: NaN,
     totalPct: NaN,
     samples: 0,
+    totalSamples: 0,
     calls: null,
     selfMsPerCall: null,
     totalMsPerCall: null,
@@ -179,6 +185,7 @@ export function functionTable(profile: CpuProfile, opts: TableOptions = {}): Fun
     row.selfMs = selfMs;
     row.totalMs = sums.totalUs[f]! / 1000;
     row.samples = sums.samples[f]!;
+    row.totalSamples = sums.totalSamples[f]!;
     row.calls = count;
     row.selfMsPerCall = count ? selfMs / count : null;
     row.totalMsPerCall = count ? row.totalMs / count : null;
