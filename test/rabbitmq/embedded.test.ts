@@ -81,10 +81,14 @@ startEmbeddedRabbitMQ({ stateDir: ${JSON.stringify(stateDir)}, owner: process.pi
   const owner = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   owner.stdout.on("data", (d) => (out += d));
-  await waitFor("the owner to start its node", () => (out.includes("UP ") ? true : undefined), { timeoutMs: 150_000 });
-  const s = readRabbitState(stateDir)!;
-  assert.ok(nodeProcesses(s).length >= 2);
-  owner.kill("SIGKILL");
+  let s: RabbitState;
+  try {
+    await waitFor("the owner to start its node", () => (out.includes("UP ") ? true : undefined), { timeoutMs: 150_000 });
+    s = readRabbitState(stateDir)!;
+    assert.ok(nodeProcesses(s).length >= 2);
+  } finally {
+    owner.kill("SIGKILL"); // also when the start failed: the owner never outlives the test
+  }
   // The watchdog stops the node, then its epmd, then removes its folder.
   await waitFor("the watchdog to take the node down and remove its state", () => (nodeProcesses(s).length === 0 && readRabbitState(stateDir) === null ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
   assert.equal(fs.existsSync(s.dir), false, "its folder is removed");
