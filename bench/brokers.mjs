@@ -12,6 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { consumeWithKafkajs, counter } from "./lib.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -56,25 +57,8 @@ async function rabbitProduce(q) {
   return (MESSAGES / ms) * 1000;
 }
 
-function counter(resolve) {
-  let n = 0;
-  let t0 = 0;
-  return () => {
-    if (n === 0) t0 = performance.now();
-    if (++n === MESSAGES) resolve(performance.now() - t0);
-  };
-}
-
 async function kafkaConsume(t) {
-  const consumer = kafka.consumer({ groupId: `g-${t}`, maxWaitTimeInMs: 500 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: t, fromBeginning: true });
-  const ms = await new Promise((resolve, reject) => {
-    const count = counter(resolve);
-    consumer.run({ autoCommit: false, eachMessage: () => void count() }).catch(reject);
-  });
-  await consumer.disconnect();
-  return (MESSAGES / ms) * 1000;
+  return consumeWithKafkajs(kafka, t, `g-${t}`, MESSAGES);
 }
 
 async function rabbitConsume(q) {
@@ -82,7 +66,7 @@ async function rabbitConsume(q) {
   await ch.prefetch(WINDOW);
   let tag = "";
   const ms = await new Promise((resolve) => {
-    const count = counter(resolve);
+    const count = counter(MESSAGES, resolve);
     void ch.consume(q, (m) => {
       if (!m) return;
       count();

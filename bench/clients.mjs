@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { consumeWithKafkajs, counter } from "./lib.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -81,32 +82,15 @@ async function labProduce(client, t, shape) {
   return (shape.messages / ms) * 1000;
 }
 
-function counter(resolve) {
-  let n = 0;
-  let t0 = 0;
-  return () => {
-    if (n === 0) t0 = performance.now();
-    if (++n === CONSUME) resolve(performance.now() - t0);
-  };
-}
-
 async function consumeKafkajs(t, group) {
-  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 500 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: t, fromBeginning: true });
-  const ms = await new Promise((resolve, reject) => {
-    const count = counter(resolve);
-    consumer.run({ autoCommit: false, eachMessage: () => void count() }).catch(reject);
-  });
-  await consumer.disconnect();
-  return (CONSUME / ms) * 1000;
+  return consumeWithKafkajs(kafka, t, group, CONSUME);
 }
 
 async function consumePlatformatic(t, group) {
   const consumer = new plt.Consumer({ clientId: "bench-platformatic", groupId: group, bootstrapBrokers: kafkaHandle.bootstrap, autocommit: false, maxWaitTime: 500 });
   const stream = await consumer.consume({ topics: [t], mode: "earliest", autocommit: false });
   const ms = await new Promise((resolve, reject) => {
-    const count = counter(resolve);
+    const count = counter(CONSUME, resolve);
     stream.on("data", count);
     stream.on("error", reject);
   });
@@ -118,7 +102,7 @@ async function consumePlatformatic(t, group) {
 async function labConsume(client, t, group) {
   let done;
   const finished = new Promise((r) => (done = r));
-  const consumer = new lab.InstrumentedConsumer({ connection: conn, client, groupId: group, topics: [t], handler: counter(done) });
+  const consumer = new lab.InstrumentedConsumer({ connection: conn, client, groupId: group, topics: [t], handler: counter(CONSUME, done) });
   await consumer.start();
   const ms = await finished;
   await consumer.stop();

@@ -173,13 +173,24 @@ export async function managementGet(s: RabbitState, urlPath: string, timeoutMs =
 
 /** A queue's messages ready for delivery and delivered but not yet acknowledged (RabbitMQ's own figures). */
 export async function queueCounts(s: RabbitState, queue: string): Promise<{ ready: number; unacked: number; consumers: number }> {
-  const q = (await managementGet(s, `/api/queues/%2F/${encodeURIComponent(queue)}`)) as { messages_ready?: number; messages_unacknowledged?: number; consumers?: number };
+  return countsOf((await managementGet(s, `/api/queues/%2F/${encodeURIComponent(queue)}`)) as ApiQueue);
+}
+
+/** A queue as the management API describes it (the fields the lab reads). */
+interface ApiQueue {
+  name: string;
+  messages_ready?: number;
+  messages_unacknowledged?: number;
+  consumers?: number;
+}
+
+function countsOf(q: ApiQueue): { ready: number; unacked: number; consumers: number } {
   return { ready: q.messages_ready ?? 0, unacked: q.messages_unacknowledged ?? 0, consumers: q.consumers ?? 0 };
 }
 
 /** The node's beam.smp: its command line names the node's private epmd port (the node name is in its env). */
 function beamProcesses(s: RabbitState): number[] {
-  return processesMentioning(`-epmd_port ${s.epmdPort} `).filter((pid) => !processesMentioning(`epmd -port ${s.epmdPort} `).includes(pid));
+  return processesMentioning(`-epmd_port ${s.epmdPort} `);
 }
 
 /** Stop the node (SIGTERM, then SIGKILL after 20 s), its epmd, and remove its data. */
@@ -196,11 +207,6 @@ export async function stopEmbeddedRabbitMQ(opts: { stateDir?: string } = {}): Pr
   return { stopped: wasUp };
 }
 
-/** Kill the node's beam.smp at once (a crashed broker); its data stays for a restart. */
-export function killRabbitMQ(s: RabbitState): void {
-  for (const pid of beamProcesses(s)) sendSignal(pid, "SIGKILL");
-}
-
 export interface RabbitStatus {
   up: boolean;
   state: RabbitState | null;
@@ -210,9 +216,7 @@ export interface RabbitStatus {
 export async function embeddedRabbitStatus(opts: { stateDir?: string } = {}): Promise<RabbitStatus> {
   const s = readRabbitState(opts.stateDir);
   if (!s || !isAlive(s.serverPid)) return { up: false, state: s, queues: [] };
-  const qs = ((await managementGet(s, "/api/queues").catch(() => [])) as Array<{ name: string; messages_ready?: number; messages_unacknowledged?: number; consumers?: number }>).map((q) => ({
-    name: q.name, ready: q.messages_ready ?? 0, unacked: q.messages_unacknowledged ?? 0, consumers: q.consumers ?? 0,
-  }));
+  const qs = ((await managementGet(s, "/api/queues").catch(() => [])) as ApiQueue[]).map((q) => ({ name: q.name, ...countsOf(q) }));
   return { up: true, state: s, queues: qs };
 }
 

@@ -2,7 +2,6 @@ export {
   amqpUrlOf,
   embeddedRabbitStatus,
   findRabbitServer,
-  killRabbitMQ,
   managementGet,
   queueCounts,
   rabbitPaths,
