@@ -9,7 +9,8 @@ import type { DataFrame } from "danfojs-node";
 import type { FunctionRow, FunctionTable, RankBy } from "../profiling/table";
 import { REP_METRICS, type RepRow } from "../results/rows";
 import { tCritical, MIN_CI_VALUES } from "../results/stats";
-import { isWarm } from "../results/warm";
+import { isCold, isWarm } from "../results/warm";
+import type { AllocationRow } from "../profiling/heap";
 import { columnsToDataFrame, danfojs, toDataFrame } from "./frames";
 
 type RunLike = { repetitions: RepRow[]; configurations?: Array<{ id: string; label: string }> };
@@ -85,4 +86,68 @@ export function topFrame(table: FunctionTable, by: RankBy, n = 10, categories?: 
   });
   if (rows.length === 0) return df;
   return df.sortValues(key, { ascending: false }).head(n);
+}
+
+/** The pass of a repetition: its configuration's first (cold) run or a warm one (results/warm.ts's rule). */
+export type Pass = "cold (1st run)" | "warm";
+
+/**
+ * One row per completed repetition that statistics use — the cold first run (measured or a warm-up) and
+ * the warm runs — with configuration, rep, pass (cold / warm) and the given
+ * RepRow columns — for the notebooks' own groupby/agg (sums of lost messages per producer, throughput
+ * per try).
+ */
+export function repetitionFrame(run: RunLike, columns: string[]): DataFrame {
+  const label = (r: RepRow) => run.configurations?.find((c) => c.id === r.configId)?.label ?? r.label;
+  // The cold first run (a warm-up or the first measured one) and the warm runs: what statistics are made of.
+  const rows = run.repetitions.filter((r) => r.state === "completed" && (isCold(r) || isWarm(r)));
+  const data: Record<string, unknown[]> = {
+    configuration: rows.map(label),
+    rep: rows.map((r) => r.rep),
+    pass: rows.map((r): Pass => (isCold(r) ? "cold (1st run)" : "warm")),
+  };
+  for (const c of columns) data[c] = rows.map((r) => {
+    const v = r[c as keyof RepRow];
+    return typeof v === "number" ? v : NaN;
+  });
+  return columnsToDataFrame(data);
+}
+
+/**
+ * The cold first run beside the warm runs: mean of each metric (`<metric>_mean`) and the number of runs (`runs`) per
+ * configuration and pass (groupby(["configuration", "pass"]).agg). The cold pass is one run; compare its value with
+ * the warm mean and σ (statsFrame) rather than reading a difference of means.
+ */
+export function passFrame(run: RunLike, metrics: string[]): DataFrame {
+  const df = repetitionFrame(run, metrics);
+  if (df.shape[0] === 0) return df;
+  const spec: Record<string, string[]> = {};
+  metrics.forEach((m, i) => (spec[m] = i === 0 ? ["mean", "count"] : ["mean"]));
+  return df.groupby(["configuration", "pass"]).agg(spec).rename({ [`${metrics[0]}_count`]: "runs" }).sortValues("configuration");
+}
+
+/** The top `n` allocation sites by self bytes (MiB), optionally of some categories only: filter, sort_values, head. */
+export function allocationFrame(rows: AllocationRow[], n = 10, categories?: AllocationRow["category"][]): DataFrame {
+  const kept = rows.filter((r) => !categories || categories.includes(r.category));
+  const df = columnsToDataFrame({
+    name: kept.map((r) => r.name),
+    location: kept.map((r) => r.location),
+    category: kept.map((r) => r.category),
+    selfMiB: kept.map((r) => r.selfBytes / 2 ** 20),
+    selfPct: kept.map((r) => r.selfPct),
+    totalMiB: kept.map((r) => r.totalBytes / 2 ** 20),
+  });
+  if (kept.length === 0) return df;
+  return df.sortValues("selfMiB", { ascending: false }).head(n);
+}
+
+/** GC pauses per kind (minor, major, …): count, total, mean and longest pause in ms (groupby("kind").agg). */
+export function gcPauseFrame(pauses: Array<{ kind: string; durationMs: number }>): DataFrame {
+  const df = columnsToDataFrame({ kind: pauses.map((p) => p.kind), pauseMs: pauses.map((p) => p.durationMs) });
+  if (pauses.length === 0) return df;
+  return df
+    .groupby(["kind"])
+    .agg({ pauseMs: ["count", "sum", "mean", "max"] })
+    .rename({ pauseMs_count: "pauses", pauseMs_sum: "total (ms)", pauseMs_mean: "mean (ms)", pauseMs_max: "longest (ms)" })
+    .sortValues("total (ms)", { ascending: false });
 }

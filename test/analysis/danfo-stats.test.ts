@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import seedrandom from "seedrandom";
-import { statsFrame, topFrame } from "../../src/analysis/danfo-stats";
+import { allocationFrame, gcPauseFrame, passFrame, repetitionFrame, statsFrame, topFrame } from "../../src/analysis/danfo-stats";
+import type { AllocationRow } from "../../src/profiling/heap";
 import { danfojs } from "../../src/analysis/frames";
 import { computeStatistics } from "../../src/results/stats";
 import { topFunctions, type FunctionTable, type FunctionRow } from "../../src/profiling/table";
@@ -49,5 +50,49 @@ test("topFrame: the top N by self time, total time and calls are topFunctions' r
       const got = (danfojs().toJSON(topFrame(table, by, 5, categories), { format: "column" }) as Array<{ name: string }>).map((r) => r.name);
       assert.deepEqual(got, want, `${by} ${categories ?? "all"}`);
     }
+  }
+});
+
+test("passFrame: the cold first run (measured or a warm-up) beside the mean of the warm runs, per configuration", () => {
+  const rng = seedrandom("pass");
+  const reps: RepRow[] = [];
+  for (const configId of ["c1", "c2"]) {
+    for (let rep = 1; rep <= 5; rep++) reps.push({ configId, label: configId, rep, kind: rep === 5 ? "profile" : rep === 1 && configId === "c2" ? "warmup" : "measured", state: "completed", e2eLatencyP50Ms: 1 + rng() * 10, e2eLatencyP99Ms: 20 + rng() * 10 } as unknown as RepRow);
+  }
+  const rows = rowsOf(passFrame({ repetitions: reps }, ["e2eLatencyP50Ms", "e2eLatencyP99Ms"]));
+  assert.equal(rows.length, 4);
+  for (const r of rows) {
+    const mine = reps.filter((x) => x.configId === r.configuration && (r.pass === "warm" ? x.kind === "measured" && x.rep > 1 : x.rep === 1)); // c2's cold run is a warm-up
+    assert.equal(r.runs, r.pass === "warm" ? 3 : 1, `${r.configuration} ${r.pass}: runs`);
+    for (const m of ["e2eLatencyP50Ms", "e2eLatencyP99Ms"] as const) close(r[`${m}_mean`] as number, computeStatistics(mine.map((x) => x[m] as number)).mean, `${r.configuration} ${r.pass} ${m}`);
+  }
+});
+
+test("repetitionFrame: one row per completed measured repetition, sums by configuration equal the rows'", () => {
+  const reps = [1, 2, 3].flatMap((rep) => ["a", "b"].map((configId) => ({ configId, label: configId, rep, kind: "measured", state: rep === 2 && configId === "b" ? "errored" : "completed", lost: rep * (configId === "a" ? 7 : 0), acked: 1000 }) as unknown as RepRow));
+  const df = repetitionFrame({ repetitions: reps }, ["lost", "acked"]);
+  assert.equal(df.shape[0], 5);
+  const sums = rowsOf(df.groupby(["configuration"]).agg({ lost: ["sum"], acked: ["sum", "count"] }));
+  assert.deepEqual(sums.map((r) => [r.configuration, r.lost_sum, r.acked_sum, r.acked_count]).sort(), [["a", 42, 3000, 3], ["b", 0, 2000, 2]]);
+});
+
+test("allocationFrame and gcPauseFrame: top sites by self MiB in order, pauses per kind counted and summed", () => {
+  const rng = seedrandom("alloc");
+  const cats: AllocationRow["category"][] = ["user", "lab", "dependency", "node"];
+  const rows = Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, location: `x.ts:${i}`, category: cats[i % 4]!, package: null, selfBytes: Math.floor(rng() * 2 ** 24), totalBytes: 2 ** 25, selfPct: 0, totalPct: 0 }));
+  for (const categories of [undefined, ["user"] as AllocationRow["category"][]]) {
+    const want = rows.filter((r) => !categories || categories.includes(r.category)).sort((a, b) => b.selfBytes - a.selfBytes).slice(0, 6);
+    const got = rowsOf(allocationFrame(rows, 6, categories));
+    assert.deepEqual(got.map((r) => r.name), want.map((r) => r.name));
+    got.forEach((r, i) => close(r.selfMiB as number, want[i]!.selfBytes / 2 ** 20, `${r.name} MiB`));
+  }
+  const pauses = Array.from({ length: 50 }, (_, i) => ({ kind: i % 5 === 0 ? "major" : "minor", durationMs: 0.1 + rng() * (i % 5 === 0 ? 20 : 2) }));
+  const gc = rowsOf(gcPauseFrame(pauses));
+  for (const kind of ["major", "minor"]) {
+    const mine = pauses.filter((p) => p.kind === kind).map((p) => p.durationMs);
+    const r = gc.find((x) => x.kind === kind)!;
+    assert.equal(r.pauses, mine.length, `${kind} count`);
+    close(r["total (ms)"] as number, mine.reduce((a, b) => a + b, 0), `${kind} total`);
+    close(r["longest (ms)"] as number, Math.max(...mine), `${kind} longest`);
   }
 });
