@@ -1,7 +1,8 @@
 // Test driver behind `npm test`. Node 20's runner has no globs or phases, so this script:
 //   1. checks (full runs only): TypeScript over src/ and test/ (tsc --noEmit), ESLint, the architecture check;
 //   2. runs the unit test files (no Kafka, no browser: marked `// test-kind: unit` in their first lines);
-//   3. runs the integration files with several files at a time, then the `// test-kind: exclusive` files
+//   3. runs the integration files with several files at a time (those marked `// test-duration: long`
+//      first), then the `// test-kind: exclusive` files
 //      (timing known answers, benchmarks-like checks) one at a time, alone on the machine;
 //   4. takes down every Kafka cluster the tests shared, and fails if any broker JVM is left.
 // Usage: node scripts/run-tests.mjs [--unit] [--no-checks] [--concurrency N] [substring …]
@@ -23,11 +24,15 @@ const unitOnly = flag("--unit");
 const runChecks = !flag("--no-checks") && filters.length === 0;
 const LIMIT_MS = 75 * 60_000; // CI allows 90 minutes for everything
 
+const headOf = (file) => fs.readFileSync(file, "utf8").split("\n").slice(0, 5).join("\n");
+
 function kindOf(file) {
-  const head = fs.readFileSync(file, "utf8").split("\n").slice(0, 5).join("\n");
-  const m = /\/\/ test-kind: (unit|exclusive)/.exec(head);
+  const m = /\/\/ test-kind: (unit|exclusive)/.exec(headOf(file));
   return m ? m[1] : "integration";
 }
+
+/** Files marked `// test-duration: long` (minutes, mostly waiting on brokers) start first: the run ends sooner. */
+const longFirst = (list) => [...list.filter((f) => /\/\/ test-duration: long/.test(headOf(f))), ...list.filter((f) => !/\/\/ test-duration: long/.test(headOf(f)))];
 
 const files = fs
   .readdirSync(path.join(root, "test"), { recursive: true })
@@ -116,7 +121,7 @@ try {
   }
   if (byKind.unit.length && (await run(process.execPath, nodeTest(byKind.unit, os.cpus().length), `${byKind.unit.length} unit test files`)) !== 0) failed = true;
   if (!unitOnly) {
-    if (byKind.integration.length && (await run(process.execPath, nodeTest(byKind.integration, CONCURRENCY), `${byKind.integration.length} integration test files, ${CONCURRENCY} at a time`)) !== 0) failed = true;
+    if (byKind.integration.length && (await run(process.execPath, nodeTest(longFirst(byKind.integration), CONCURRENCY), `${byKind.integration.length} integration test files, ${CONCURRENCY} at a time`)) !== 0) failed = true;
     if (byKind.exclusive.length && (await run(process.execPath, nodeTest(byKind.exclusive, 1), `${byKind.exclusive.length} test files that run alone (timing known answers)`)) !== 0) failed = true;
   }
 } finally {

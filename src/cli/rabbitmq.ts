@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { embeddedRabbitStatus, startEmbeddedRabbitMQ, stopEmbeddedRabbitMQ } from "../rabbitmq";
+import { checkRabbitMQ, describeRabbit, embeddedRabbitStatus, RABBIT_ENV, rabbitConnection, rabbitConnectionFromEnv, startEmbeddedRabbitMQ, stopEmbeddedRabbitMQ } from "../rabbitmq";
 import { formatTable, progressLine, seconds } from "./output";
 import { onInterrupt } from "./interrupt";
 
@@ -22,9 +22,18 @@ export function rabbitmqCommand(): Command {
     });
   rabbit
     .command("status")
-    .description("whether the node is up, its ports and its queues (ready and unacknowledged messages)")
+    .description(`whether the node is up, its ports and its queues (ready and unacknowledged messages); with --url (or ${RABBIT_ENV.url}), whether an external RabbitMQ answers and accepts the login`)
     .option("--json", "machine-readable")
-    .action(async (opts: { json?: boolean }) => {
+    .option("--url <url>", `an external RabbitMQ: amqp://host[:port][/vhost] or amqps://…; user in the URL or ${RABBIT_ENV.username}, password only in ${RABBIT_ENV.password}`)
+    .action(async (opts: { json?: boolean; url?: string }) => {
+      const external = opts.url ? rabbitConnection(opts.url, "--url") : rabbitConnectionFromEnv();
+      if (external) {
+        const { product, version } = await checkRabbitMQ(external);
+        const user = external.username?.reveal() ?? "guest";
+        if (opts.json) process.stdout.write(JSON.stringify({ up: true, external: true, url: describeRabbit(external), user, product, version }, null, 2) + "\n");
+        else process.stdout.write(`${product} ${version} at ${describeRabbit(external)} answers; user ${user} logged in\n`);
+        return;
+      }
       const st = await embeddedRabbitStatus();
       if (opts.json) {
         process.stdout.write(JSON.stringify({ up: st.up, nodeName: st.state?.nodeName ?? null, version: st.state?.version ?? null, amqpPort: st.state?.amqpPort ?? null, managementPort: st.state?.managementPort ?? null, queues: st.queues }, null, 2) + "\n");

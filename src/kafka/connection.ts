@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import path from "node:path";
-import { inspect } from "node:util";
 import { parse as parseProperties } from "dot-properties";
 import YAML from "yaml";
 import { logLevel, type KafkaConfig, type SASLOptions } from "kafkajs";
@@ -8,28 +7,9 @@ import { InputError } from "../errors";
 import { findEmbeddedKafka } from "./embedded";
 import type { SaslMechanism } from "./broker-config";
 
-/**
- * A credential that never shows itself: string conversion, JSON and util.inspect all print "***".
- * Only `reveal()` gives the value, and only kafkajs configs and child-process env ever call it.
- */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return "***";
-  }
-  toJSON(): string {
-    return "***";
-  }
-  [inspect.custom](): string {
-    return "Secret(***)";
-  }
-}
+import { Secret } from "../util/secret";
+
+export { Secret };
 
 export type SecurityProtocol = "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
 const PROTOCOLS: SecurityProtocol[] = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];

@@ -12,3 +12,4 @@ export {
   type RabbitStatus,
   type StartRabbitOptions,
 } from "./embedded";
+export { RABBIT_ENV, checkRabbitMQ, connectRabbitMQ, describeRabbit, rabbitConnection, rabbitConnectionFromEnv, type RabbitConnection } from "./connection";

@@ -1,3 +1,4 @@
+// test-duration: long
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -17,7 +17,7 @@ function nodeProcesses(s: RabbitState): number[] {
   return [...new Set([...processesMentioning(`-epmd_port ${s.epmdPort} `), ...processesMentioning(`epmd -port ${s.epmdPort} `)])];
 }
 
-test("perflab rabbitmq up/status/down: a confirmed round trip with every message once, RabbitMQ's ready and unacked counts, nothing left after down", { timeout: 240_000 }, async () => {
+test("perflab rabbitmq up/status/down: a confirmed round trip with every message once, RabbitMQ's ready and unacked counts, the node checked by URL with its login, nothing left after down", { timeout: 240_000 }, async () => {
   const stateDir = tempDir("perflab-rmq-");
   const env = { PERFLAB_STATE_DIR: stateDir };
   const up = await runCli(["rabbitmq", "up"], { env, timeoutMs: 150_000 });
@@ -63,6 +63,20 @@ test("perflab rabbitmq up/status/down: a confirmed round trip with every message
     await waitFor("every message consumed", () => (seen.size === n ? true : undefined), { timeoutMs: 30_000 });
     assert.deepEqual([...seen.values()].filter((c) => c !== 1), [], "each message exactly once");
     await conn.close();
+    // The same node as an external RabbitMQ by URL: it answers and takes the login; a wrong password and
+    // a port where nothing listens are one line each, exit 2, and the password is never printed.
+    const url = `amqp://127.0.0.1:${s.amqpPort}`;
+    const ok = await runCli(["rabbitmq", "status", "--url", url], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^RabbitMQ 3\\.\\d+\\.\\d+ at amqp://127\\.0\\.0\\.1:${s.amqpPort}/ answers; user guest logged in`));
+    const secret = "Wr0ng-pa55-9d1e";
+    const refused = await runCli(["rabbitmq", "status", "--url", `amqp://guest@127.0.0.1:${s.amqpPort}`], { env: { ...env, PERFLAB_RABBITMQ_PASSWORD: secret } });
+    assert.equal(refused.code, 2);
+    assert.deepEqual(errorLines(refused.stderr), [`perflab: RabbitMQ at amqp://127.0.0.1:${s.amqpPort}/ refused the login of user guest: check PERFLAB_RABBITMQ_USERNAME and PERFLAB_RABBITMQ_PASSWORD`]);
+    assert.ok(!(refused.stdout + refused.stderr).includes(secret), "the password is never printed");
+    const nobody = await runCli(["rabbitmq", "status", "--url", "amqp://127.0.0.1:1"], { env });
+    assert.equal(nobody.code, 2);
+    assert.deepEqual(errorLines(nobody.stderr), ["perflab: cannot reach RabbitMQ at amqp://127.0.0.1:1/ (--url): ECONNREFUSED"]);
   } finally {
     const down = await runCli(["rabbitmq", "down"], { env, timeoutMs: 60_000 });
     assert.equal(down.code, 0, down.stderr);
