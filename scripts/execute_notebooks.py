@@ -8,6 +8,7 @@ notebook, the cell and the error; the HTML of a failed notebook is still written
 """
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -64,7 +65,9 @@ def run(path, args):
         if not detail and done.get("cell") is not None:
             err = [o.get("text", "") for o in done["cell"].get("outputs", []) if o.get("name") == "stderr"]
             lines = [l for l in "".join(err).splitlines() if l.strip() and not l.startswith("    at ")]
-            detail = lines[-1] if lines else ""
+            # The error's own line ("PerfLabError: …"), not the last line of an object printed after its stack.
+            headers = [l for l in lines if re.match(r"^\w*(Error|Exception)\b.*?: ", l)]
+            detail = headers[-1] if headers else (lines[-1] if lines else "")
         error = f"cell {done['n']} failed: {e.ename}: {detail}"
     except DeadKernelError as e:
         error = f"the kernel died: {e}"

@@ -113,6 +113,8 @@ export {
   passFrame,
   allocationFrame,
   gcPauseFrame,
+  categoryFrame,
+  diffFrame,
   frameRows,
   configLabel,
   runFrames,

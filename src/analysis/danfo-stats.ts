@@ -151,3 +151,33 @@ export function gcPauseFrame(pauses: Array<{ kind: string; durationMs: number }>
     .rename({ pauseMs_count: "pauses", pauseMs_sum: "total (ms)", pauseMs_mean: "mean (ms)", pauseMs_max: "longest (ms)" })
     .sortValues("total (ms)", { ascending: false });
 }
+
+/**
+ * Self time per group of a function table — your code, lab, each npm package, node, V8, GC — largest first
+ * (groupby("group").agg sum, sort_values, head): timeByCategory as a DataFrame, in ms and % of busy time.
+ */
+export function categoryFrame(table: FunctionTable, n = 10): DataFrame {
+  const rows = table.rows.filter((r) => r.category !== "idle");
+  const df = columnsToDataFrame({ group: rows.map((r) => (r.category === "dependency" ? `dependency: ${r.package}` : r.category)), selfMs: rows.map((r) => r.selfMs) });
+  if (rows.length === 0) return df;
+  const sums = df.groupby(["group"]).agg({ selfMs: ["sum"] }).rename({ selfMs_sum: "selfMs" });
+  const ms = sums.column("selfMs").values as number[];
+  sums.addColumn("selfPct", ms.map((v) => (table.busyMs > 0 ? (100 * v) / table.busyMs : 0)), { inplace: true });
+  return sums.sortValues("selfMs", { ascending: false }).head(n);
+}
+
+/** The `n` functions whose self time changed most between two profiles (by |Δ|: sort_values, head) of a diffTables result. */
+export function diffFrame(diff: { rows: Array<{ name: string; location: string; selfBeforeMs: number; selfAfterMs: number; selfDeltaMs: number; selfShareDeltaPts: number }> }, n = 10): DataFrame {
+  const r = diff.rows;
+  const df = columnsToDataFrame({
+    name: r.map((x) => x.name),
+    location: r.map((x) => x.location),
+    selfBeforeMs: r.map((x) => x.selfBeforeMs),
+    selfAfterMs: r.map((x) => x.selfAfterMs),
+    selfDeltaMs: r.map((x) => x.selfDeltaMs),
+    selfShareDeltaPts: r.map((x) => x.selfShareDeltaPts),
+    changeMs: r.map((x) => Math.abs(x.selfDeltaMs)),
+  });
+  if (r.length === 0) return df;
+  return df.sortValues("changeMs", { ascending: false }).head(n).drop({ columns: ["changeMs"] });
+}

@@ -4,11 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import seedrandom from "seedrandom";
-import { allocationFrame, gcPauseFrame, passFrame, repetitionFrame, statsFrame, topFrame } from "../../src/analysis/danfo-stats";
+import { allocationFrame, categoryFrame, diffFrame, gcPauseFrame, passFrame, repetitionFrame, statsFrame, topFrame } from "../../src/analysis/danfo-stats";
+import { diffTables } from "../../src/profiling/diff";
 import type { AllocationRow } from "../../src/profiling/heap";
 import { danfojs } from "../../src/analysis/frames";
 import { computeStatistics } from "../../src/results/stats";
-import { topFunctions, type FunctionTable, type FunctionRow } from "../../src/profiling/table";
+import { timeByCategory, topFunctions, type FunctionTable, type FunctionRow } from "../../src/profiling/table";
 import type { RepRow } from "../../src/results/rows";
 
 const close = (a: number, b: number, what: string) => assert.ok((Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} ≠ ${b}`);
@@ -95,4 +96,25 @@ test("allocationFrame and gcPauseFrame: top sites by self MiB in order, pauses p
     close(r["total (ms)"] as number, mine.reduce((a, b) => a + b, 0), `${kind} total`);
     close(r["longest (ms)"] as number, Math.max(...mine), `${kind} longest`);
   }
+});
+
+test("categoryFrame is timeByCategory (groups, order, ms and %) and diffFrame the top of diffTables by |Δ|, to 1e-9", () => {
+  const rng = seedrandom("groups");
+  const cats: FunctionRow["category"][] = ["user", "lab", "dependency", "node", "gc", "idle"];
+  const table = (seed: number) => {
+    const r = seedrandom(`t${seed}`);
+    const rows = Array.from({ length: 80 }, (_, i) => ({ name: `f${i % 50}`, location: `x.ts:${i % 50}`, category: cats[i % cats.length]!, package: i % 6 === 2 ? ["kafkajs", "papaparse", "lz4js"][i % 3]! : null, calls: null, selfMs: r() * 100, totalMs: 200, selfPct: 0, totalPct: 0 })) as unknown as FunctionRow[];
+    return { rows, busyMs: 5000 * (0.5 + rng()) } as FunctionTable;
+  };
+  const t = table(1);
+  const want = timeByCategory(t).slice(0, 6);
+  const got = rowsOf(categoryFrame(t, 6));
+  assert.deepEqual(got.map((r) => r.group), want.map((w) => w.group));
+  got.forEach((r, i) => {
+    close(r.selfMs as number, want[i]!.selfMs, `${r.group} ms`);
+    close(r.selfPct as number, want[i]!.selfPct, `${r.group} %`);
+  });
+  const diff = diffTables(table(2), table(3));
+  assert.deepEqual(rowsOf(diffFrame(diff, 8)).map((r) => [r.name, r.location]), diff.rows.slice(0, 8).map((r) => [r.name, r.location]));
+  rowsOf(diffFrame(diff, 8)).forEach((r, i) => close(r.selfDeltaMs as number, diff.rows[i]!.selfDeltaMs, `${r.name} Δ`));
 });
