@@ -28,7 +28,7 @@ export function instrumentationTable(r = read("instrumentation")) {
     "|---|---|---|---|",
     ...rows.map(([what, bare, lab, q, bold]) => `| ${what} | ${pm(bare)} | ${pm(lab)} | ${ratio(q, bold)} |`),
     "",
-    `Recording: ${c.producerSendAndAckNs} ns per message sent and acknowledged, ${c.consumerReceiveNs} ns per message received; the offset join ${c.offsetJoinMsPerMillion} ms per million messages (${c.offsetRecordBytesPerMessage} bytes of records per message, both sides); statistics of 1M samples ${c.statistics1MSamplesMs} ms.`,
+    `Recording: ${c.producerSendAndAckNs} ns per message sent and acknowledged, ${c.consumerReceiveNs} ns per message received${c.clockReadNs === undefined ? "" : ` (one clock read: ${c.clockReadNs} ns)`}; the offset join ${c.offsetJoinMsPerMillion} ms per million messages (${c.offsetRecordBytesPerMessage} bytes of records per message, both sides); statistics of 1M samples ${c.statistics1MSamplesMs} ms.`,
   ].join("\n");
 }
 
