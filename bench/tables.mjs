@@ -49,15 +49,25 @@ export function clientsTable(r = read("clients")) {
   ].join("\n");
 }
 
-/** Kafka beside RabbitMQ, bare clients (kafkajs, amqplib), each broker embedded on this machine. */
+/** Kafka beside RabbitMQ: bare clients (kafkajs, amqplib) and the same clients driven by the lab. */
 export function brokersTable(r = read("brokers")) {
   const T = r.throughputMsgsPerSec;
   const R = r.ratios;
+  const names = {
+    produce: "produce, windows of 100 awaited (acks -1 / publisher confirms, persistent)",
+    consume: "consume, handler only counts (Kafka: no commits / RabbitMQ: prefetch 100, multiple acks)",
+  };
   return [
-    "| workload | Kafka, kafkajs (msg/s) | RabbitMQ, amqplib (msg/s) | RabbitMQ / Kafka (95% CI) |",
-    "|---|---|---|---|",
-    `| produce, windows of 100 awaited (acks -1 / publisher confirms, persistent) | ${pm(T["produce.kafka"])} | ${pm(T["produce.rabbitmq"])} | ${ratio(R["produce.rabbitmqOverKafka"], true)} |`,
-    `| consume, handler only counts (no commits / manual ack each, prefetch 100) | ${pm(T["consume.kafka"])} | ${pm(T["consume.rabbitmq"])} | ${ratio(R["consume.rabbitmqOverKafka"], true)} |`,
+    "| workload | Kafka, bare kafkajs (msg/s) | RabbitMQ, bare amqplib (msg/s) | RabbitMQ / Kafka, bare (95% CI) | Kafka, lab (msg/s) | RabbitMQ, lab (msg/s) | RabbitMQ / Kafka, through the lab (95% CI) |",
+    "|---|---|---|---|---|---|---|",
+    ...Object.entries(names).map(
+      ([op, label]) =>
+        `| ${label} | ${pm(T[`${op}.bare.kafka`])} | ${pm(T[`${op}.bare.rabbitmq`])} | ${ratio(R[`${op}.bare.rabbitmqOverKafka`], true)} | ${pm(T[`${op}.lab.kafka`])} | ${pm(T[`${op}.lab.rabbitmq`])} | ${ratio(R[`${op}.lab.rabbitmqOverKafka`], true)} |`,
+    ),
+    "",
+    `Lab / bare, per broker: ${Object.keys(names)
+      .map((op) => `${op} Kafka ${ratio(R[`${op}.kafka.labOverBare`])}, RabbitMQ ${ratio(R[`${op}.rabbitmq.labOverBare`])}`)
+      .join("; ")}.`,
   ].join("\n");
 }
 

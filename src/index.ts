@@ -38,7 +38,7 @@ export {
 } from "./kafka";
 
 // RabbitMQ (the embedded node)
-export { startEmbeddedRabbitMQ, stopEmbeddedRabbitMQ, embeddedRabbitStatus, queueCounts, amqpUrlOf, type RabbitState, type RabbitStatus } from "./rabbitmq";
+export { startEmbeddedRabbitMQ, stopEmbeddedRabbitMQ, embeddedRabbitStatus, queueCounts, amqpUrlOf, rabbitConnection, type RabbitConnection, type RabbitState, type RabbitStatus } from "./rabbitmq";
 
 // Experiments
 export { runExperiment, type RunOptions, type RunResult } from "./run";

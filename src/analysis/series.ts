@@ -41,10 +41,11 @@ export function latencyOf(run: RunData, configId: string, name: LatencyName): { 
 }
 
 /**
- * A series summed over the roles of one kind in one repetition (e.g. "acked" of all producers, per second).
+ * A series summed over the roles of one kind in one repetition (e.g. "acked" of all producers, per second;
+ * kind "queue": RabbitMQ's own count of the repetition's queue's "ready" messages).
  * `rep` defaults to the configuration's first warm repetition.
  */
-export function seriesOf(run: RunData, configId: string, column: string, opts: { rep?: number; kind?: "producer" | "consumer"; name?: string; aggregate?: "sum" | "max" } = {}): SeriesLine {
+export function seriesOf(run: RunData, configId: string, column: string, opts: { rep?: number; kind?: "producer" | "consumer" | "queue"; name?: string; aggregate?: "sum" | "max" } = {}): SeriesLine {
   const rep = opts.rep ?? defaultRep(run, configId);
   const rows = run.timeseries.filter((r) => r.configId === configId && r.rep === rep && (!opts.kind || r.kind === opts.kind));
   const bySecond = new Map<number, number | null>();

@@ -79,7 +79,8 @@ const CARRIER_TEXT: Record<string, string> = {
 /** "clients: … · batching: …" of the Measured-by line (a script producer batches as its own code does). */
 function clientsText(clients: { producers: string; consumers: string; script?: boolean }): string {
   const who = clients.producers === clients.consumers ? clients.producers : `${clients.producers} (producers), ${clients.consumers} (consumers)`;
-  return ` · clients: ${who} · batching: ${clients.script ? "your script's own" : "the lab's, per partition"}`;
+  const batching = clients.script ? "your script's own" : clients.producers === "amqplib" ? "a confirm window of producers.batchSize messages (RabbitMQ)" : "the lab's, per partition";
+  return ` · clients: ${who} · batching: ${batching}`;
 }
 
 export interface ConfigurationSummaryInput {
@@ -118,7 +119,8 @@ export function configurationSummary(input: ConfigurationSummaryInput): string {
   const e2e = pct(input.latency?.e2eLatencyUs);
   if (e2e) lines.push(`  End-to-end:         ${e2e}`);
   const join = get("groupJoinMs");
-  if (join && join.n > 0) lines.push(`  Group join:         ${meanPlusMinus(join, "ms")}`);
+  const rabbit = input.clients?.consumers === "amqplib";
+  if (join && join.n > 0) lines.push(`  ${rabbit ? "Consumer ready:   " : "Group join:       "}  ${meanPlusMinus(join, "ms")}`);
   if (loop?.cold !== null && loop?.cold !== undefined && cold) {
     lines.push(`  Cold run (rep 1, ${cold.kind === "warmup" ? "warm-up" : "not in the statistics"}): ${formatDuration(loop.cold)}${loop.coldRatio ? ` (${loop.coldRatio.toFixed(2)}× the warm mean)` : ""}`);
   }

@@ -3,10 +3,12 @@ import { InputError } from "../errors";
 import { kafkaClientConfig, type KafkaConnection } from "../kafka/connection";
 import { kafkajsAdapter } from "./kafkajs";
 import { platformaticAdapter } from "./platformatic";
+import { amqplibAdapter } from "./amqplib";
 import type { ExperimentSpec, SpecIssue } from "../spec";
 import type { ClientAdapter, ClientName, ClientSettings } from "./types";
 
 export * from "./types";
+export { asKafka, asRabbit, isRabbit, type BrokerConnection } from "./connection";
 export { platformaticOptions } from "./platformatic";
 
 /** A kafkajs config for a lab KafkaConnection (bootstrap list, TLS, SASL): `new Kafka(kafkajsConfig(ctx.connection, "me"))`. */
@@ -15,7 +17,7 @@ export function kafkajsConfig(conn: KafkaConnection, clientId: string): KafkaCon
 }
 export { partitionForKey } from "./partitioner";
 
-const ADAPTERS: Record<string, ClientAdapter> = { kafkajs: kafkajsAdapter, platformatic: platformaticAdapter };
+const ADAPTERS: Record<string, ClientAdapter> = { kafkajs: kafkajsAdapter, platformatic: platformaticAdapter, amqplib: amqplibAdapter };
 
 /** The adapter of a client by name; an unknown name is one InputError naming the field. */
 export function clientAdapter(name: ClientName | string = "kafkajs", field = "client"): ClientAdapter {

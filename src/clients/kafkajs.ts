@@ -3,6 +3,7 @@ import { Kafka, Partitioners, type Consumer, type KafkaMessage, type Producer } 
 import { PerfLabError } from "../errors";
 import { kafkaClientConfig } from "../kafka/connection";
 import { fileLogCreator } from "../kafka/logging";
+import { asKafka } from "./connection";
 import { compressionType, registerCodecs } from "./kafkajs-codecs";
 import type { Acks, ClientAdapter, ClientSettings, Compression, ConsumerClient, ConsumerClientOptions, ConsumerHooks, ProducerClient, ProducerClientOptions, ReceivedRecord, WireMessage } from "./types";
 
@@ -21,7 +22,7 @@ class KafkajsProducer implements ProducerClient {
 
   constructor(opts: ProducerClientOptions) {
     registerCodecs();
-    this.kafka = new Kafka(kafkaClientConfig(opts.connection, opts.clientId, { logCreator: fileLogCreator(opts.logFile) }));
+    this.kafka = new Kafka(kafkaClientConfig(asKafka(opts.connection, "kafkajs"), opts.clientId, { logCreator: fileLogCreator(opts.logFile) }));
     this.admin = this.kafka.admin();
     this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: opts.idempotent, maxInFlightRequests: opts.maxInFlightRequests, allowAutoTopicCreation: false });
   }
@@ -67,7 +68,7 @@ class KafkajsConsumer implements ConsumerClient {
 
   constructor(private readonly opts: ConsumerClientOptions) {
     registerCodecs(); // a consumer-only process must decode Snappy and LZ4 batches too
-    const kafka = new Kafka(kafkaClientConfig(opts.connection, opts.clientId, { logCreator: fileLogCreator(opts.logFile) }));
+    const kafka = new Kafka(kafkaClientConfig(asKafka(opts.connection, "kafkajs"), opts.clientId, { logCreator: fileLogCreator(opts.logFile) }));
     this.consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: opts.sessionTimeoutMs, heartbeatInterval: opts.heartbeatIntervalMs, rebalanceTimeout: 30_000, maxWaitTimeInMs: opts.maxWaitTimeMs, allowAutoTopicCreation: false });
   }
 

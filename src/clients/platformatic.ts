@@ -2,6 +2,7 @@ import diagnostics from "node:diagnostics_channel";
 import type { BaseOptions, Consumer, ConsumerOptions, Message, MessagesStream, Producer } from "@platformatic/kafka";
 import { PerfLabError } from "../errors";
 import { readCa, type KafkaConnection } from "../kafka/connection";
+import { asKafka } from "./connection";
 import { fileLogWriter } from "../kafka/logging";
 import { monoMs } from "../metrics/clock";
 import type { Acks, ClientAdapter, ClientSettings, Compression, ConsumerClient, ConsumerClientOptions, ConsumerHooks, ProducerClient, ProducerClientOptions, ReceivedRecord, WireMessage } from "./types";
@@ -77,9 +78,9 @@ class PlatformaticProducer implements ProducerClient {
   private readonly connection: KafkaConnection;
 
   constructor(opts: ProducerClientOptions) {
-    this.connection = opts.connection;
+    this.connection = asKafka(opts.connection, "platformatic");
     this.log = fileLogWriter(opts.logFile);
-    const o = platformaticOptions(opts.connection, opts.clientId);
+    const o = platformaticOptions(this.connection, opts.clientId);
     this.producer = new (lib().Producer)({ ...o, idempotent: opts.idempotent, ...(opts.maxInFlightRequests ? { maxInflights: opts.maxInFlightRequests } : {}), serializers: SERIALIZERS as never });
   }
 
@@ -150,7 +151,7 @@ class PlatformaticConsumer implements ConsumerClient {
 
   constructor(private readonly opts: ConsumerClientOptions) {
     this.log = fileLogWriter(opts.logFile);
-    const o = platformaticOptions(opts.connection, opts.clientId) as unknown as ConsumerOptions<Buffer, Buffer, string, Buffer>;
+    const o = platformaticOptions(asKafka(opts.connection, "platformatic"), opts.clientId) as unknown as ConsumerOptions<Buffer, Buffer, string, Buffer>;
     this.consumer = new (lib().Consumer)({
       ...o,
       groupId: opts.groupId,
@@ -164,7 +165,7 @@ class PlatformaticConsumer implements ConsumerClient {
   }
 
   async connect(): Promise<void> {
-    await connected(this.opts.connection, () => this.consumer.metadata({ topics: [] }));
+    await connected(asKafka(this.opts.connection, "platformatic"), () => this.consumer.metadata({ topics: [] }));
   }
 
   async subscribe(topics: string[], fromBeginning: boolean): Promise<void> {

@@ -4,7 +4,7 @@
  * the same batching, measurements and accounting hold for every client. A third client is one new file
  * implementing ClientAdapter, registered in index.ts.
  */
-import type { KafkaConnection } from "../kafka/connection";
+import type { BrokerConnection } from "./connection";
 
 export type Acks = -1 | 0 | 1;
 export type Compression = "none" | "gzip" | "snappy" | "lz4";
@@ -22,7 +22,8 @@ export interface WireMessage {
 }
 
 export interface ProducerClientOptions {
-  connection: KafkaConnection;
+  /** A Kafka cluster (kafkajs, platformatic) or a RabbitMQ node (amqplib). */
+  connection: BrokerConnection;
   clientId: string;
   /** The client's own log lines go here. */
   logFile: string;
@@ -72,7 +73,8 @@ export interface ReceivedRecord {
 }
 
 export interface ConsumerClientOptions {
-  connection: KafkaConnection;
+  /** A Kafka cluster (kafkajs, platformatic) or a RabbitMQ node (amqplib). */
+  connection: BrokerConnection;
   clientId: string;
   groupId: string;
   logFile: string;
@@ -81,6 +83,10 @@ export interface ConsumerClientOptions {
   /** Longest a fetch waits for data when there is none. */
   maxWaitTimeMs: number;
   mode: "eachMessage" | "eachBatch";
+  /** RabbitMQ: unacknowledged deliveries per consumer (basic.qos). */
+  prefetch?: number;
+  /** RabbitMQ: the broker acks on delivery (no manual acks). */
+  autoAck?: boolean;
 }
 
 /** What a consumer client reports besides records. */
@@ -105,11 +111,16 @@ export interface ConsumerClient {
   /** Commit next-offsets to read. */
   commit(offsets: Array<{ topic: string; partition: number; offset: number }>): Promise<void>;
   pause(topics: string[]): void;
+  /**
+   * RabbitMQ: called when half the prefetch window is processed but not acked — the broker stops
+   * delivering once the window is full, so periodic commits ("auto") commit now rather than wait.
+   */
+  onCommitWanted?(listener: () => void): void;
   stop(): Promise<void>;
   disconnect(): Promise<void>;
 }
 
-export type ClientName = "kafkajs" | "platformatic";
+export type ClientName = "kafkajs" | "platformatic" | "amqplib";
 
 export interface ClientAdapter {
   name: ClientName;

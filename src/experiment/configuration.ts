@@ -1,5 +1,4 @@
 import { errorMessage } from "../errors";
-import { connectionForChild, deleteTopics } from "../kafka";
 import { checkFlamegraph, zeroXLauncher } from "../profiling/zerox";
 import type { RunLayout } from "../results/files";
 import type { ProfileRecord, RepRecord } from "../results/model";
@@ -18,7 +17,7 @@ import { joinRepetition } from "./offset-join";
 import { runRepetition, type RepOutcome } from "./repetition";
 import { buildRoleConfigs } from "./role-configs";
 import { RoleFailure, RoleSet } from "./role-set";
-import { reachableWithin, type KafkaTarget } from "./target";
+import { brokerSeriesRows, type Broker } from "./broker";
 
 export type ConfigOutcome = "ok" | "fatal";
 
@@ -27,7 +26,7 @@ export interface ConfigurationContext {
   runId: string;
   layout: RunLayout;
   profilesDir: string;
-  kafka: KafkaTarget;
+  broker: Broker;
   control: ControlServer;
   events: EventBus<RunEvents>;
   signal: AbortSignal;
@@ -58,7 +57,7 @@ export class ConfigurationRun {
     private readonly plans: RepPlan[],
     private readonly c: ConfigurationContext,
   ) {
-    this.roleConfigs = buildRoleConfigs(config, c.runId, c.layout, connectionForChild(c.kafka.connection).settings);
+    this.roleConfigs = buildRoleConfigs(config, c.runId, c.layout, c.broker.forChild().settings);
   }
 
   async run(): Promise<ConfigOutcome> {
@@ -89,7 +88,7 @@ export class ConfigurationRun {
         control: this.c.control,
         configs: this.roleConfigs,
         logFile: (cfg) => this.c.layout.roleLog(cfg.configId, cfg.roleId),
-        env: connectionForChild(this.c.kafka.connection).env,
+        env: this.c.broker.forChild().env,
         launcher: plan.roleMode === "flamegraph" ? zeroXLauncher(this.c.profilesDir, plan.profileRoles, plan.number) : undefined,
         preciseCoverage: plan.roleMode === "calls" ? (cfg) => plan.profileRoles.includes(cfg.kind) : undefined,
         helloTimeoutMs: this.config.spec.timeouts.readyMs,
@@ -107,7 +106,7 @@ export class ConfigurationRun {
     this.c.events.emit("repetition:start", { configId: this.config.id, label: this.config.label, plan, repCount: this.plans.length });
     const ticker = new ProgressTicker(this, plan, roles);
     const outcome = await runRepetition(
-      { runId: this.c.runId, connection: this.c.kafka.connection, cluster: this.c.kafka.cluster, config: this.config, roles, signal: this.c.signal, onStage: (s) => ticker.stage(s) },
+      { runId: this.c.runId, broker: this.c.broker, config: this.config, roles, signal: this.c.signal, onStage: (s) => ticker.stage(s) },
       plan,
     ).finally(() => ticker.stop());
     this.topics.push(outcome.topic);
@@ -115,8 +114,8 @@ export class ConfigurationRun {
     if (outcome.error instanceof RoleFailure && outcome.error.fatalInput) return "fatal";
     // Kafka gone (a cluster stopped from outside, a dropped network): end the run now rather than fail
     // every remaining repetition slowly, one client timeout after another.
-    if (outcome.state === "errored" && !this.c.signal.aborted && !(await reachableWithin(this.c.kafka.connection, 15_000))) {
-      this.c.events.emit("warning", { message: `Kafka at ${this.c.kafka.connection.bootstrap.join(",")} is no longer reachable: ending the run, keeping what was measured` });
+    if (outcome.state === "errored" && !this.c.signal.aborted && !(await this.c.broker.reachableWithin(15_000))) {
+      this.c.events.emit("warning", { message: `${this.c.broker.describe()} is no longer reachable: ending the run, keeping what was measured` });
       return "fatal";
     }
     return "ok";
@@ -133,7 +132,7 @@ export class ConfigurationRun {
     if (join?.crossCheck) record.crossCheck = join.crossCheck;
     if (join?.lostSendMs.length) record.lostSendAtMs = join.lostSendMs.map((ms) => +(ms - outcome.originMs).toFixed(1));
     this.rows.push(row);
-    this.c.events.emit("repetition:end", { record, row, series: seriesRows(this.config.id, plan.number, results), handedIn: outcome.handedIn, orphanReceipts: outcome.orphanReceipts, line: this.line(plan, row) });
+    this.c.events.emit("repetition:end", { record, row, series: [...seriesRows(this.config.id, plan.number, results), ...brokerSeriesRows(this.config.id, plan.number, outcome.brokerSeries)], handedIn: outcome.handedIn, orphanReceipts: outcome.orphanReceipts, line: this.line(plan, row) });
     if (plan.kind === "measured" && outcome.state === "completed" && !isCold({ rep: plan.number })) {
       this.warmResults.push(results);
       this.c.events.emit("configuration:histograms", { configId: this.config.id, pooled: pooledHistograms(this.warmResults) });
@@ -174,7 +173,7 @@ export class ConfigurationRun {
     // used, and a deleted one makes those refreshes fail for the next repetition's topic too.
     const topics = this.topics.filter(Boolean);
     if (!this.config.spec.topic.keep && topics.length) {
-      await deleteTopics(this.c.kafka.connection, topics).catch((err) => this.c.events.emit("warning", { message: `could not delete topics of ${this.config.id}: ${errorMessage(err)}` }));
+      await this.c.broker.deleteDestinations(topics).catch((err) => this.c.events.emit("warning", { message: `could not delete topics of ${this.config.id}: ${errorMessage(err)}` }));
     }
   }
 

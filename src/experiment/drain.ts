@@ -24,12 +24,7 @@ export async function waitDrained(connection: KafkaConnection, roles: RoleSet, t
   let lastChange = Date.now();
   const start = Date.now();
   const check = (): boolean => {
-    faults.failIfRoleCrashed();
-    const live = roles.consumers.filter((c) => !faults.killed.has(c.roleId));
-    const dead = live.find((c) => c.exited);
-    if (dead) throw roles.exitFailure(dead, "to consume");
-    const failed = live.find((c) => c.progress.errorCode === "HANDLER_FAILED");
-    if (failed) throw new PerfLabError("HANDLER_FAILED", `${failed.roleId}: ${failed.progress.error} (consumers.onError is "stop")`);
+    checkConsumers(roles, faults);
     if (behind().length === 0) return true;
     if (total() !== lastTotal) {
       lastTotal = total();
@@ -42,7 +37,22 @@ export async function waitDrained(connection: KafkaConnection, roles: RoleSet, t
     }
     return false;
   };
-  await new Promise<void>((resolve, reject) => {
+  await pollUntil(roles, check);
+}
+
+/** Throws when a consumer died (not by a fault), a role crashed, or a handler failed with onError "stop". */
+export function checkConsumers(roles: RoleSet, faults: FaultScheduler): void {
+  faults.failIfRoleCrashed();
+  const live = roles.consumers.filter((c) => !faults.killed.has(c.roleId));
+  const dead = live.find((c) => c.exited);
+  if (dead) throw roles.exitFailure(dead, "to consume");
+  const failed = live.find((c) => c.progress.errorCode === "HANDLER_FAILED");
+  if (failed) throw new PerfLabError("HANDLER_FAILED", `${failed.roleId}: ${failed.progress.error} (consumers.onError is "stop")`);
+}
+
+/** Run `check` on every role event and every 200 ms until it returns true (resolves) or throws (rejects). */
+export function pollUntil(roles: RoleSet, check: () => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const finish = (err?: unknown) => {
       off();
       clearInterval(timer);

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { errorMessage } from "../errors";
-import { describeConnection, stopEmbeddedKafka, type KafkaConnection } from "../kafka";
+import type { KafkaConnection } from "../kafka";
 import { clientIssues } from "../clients";
 import { profilesDir as defaultProfilesDir, reportsDir as defaultReportsDir } from "../paths";
 import { RunLayout } from "../results/files";
@@ -14,7 +14,7 @@ import { collectEnvironment } from "./environment";
 import type { RunEvents } from "./events";
 import { newRunId, planRepetitions } from "./plan";
 import { recordResults } from "./record";
-import { checkReachable, resolveKafka, type KafkaTarget } from "./target";
+import { resolveBroker, type Broker } from "./broker";
 
 export interface EngineOptions {
   /** `--quick`: shrink counts (for CI and first tries). */
@@ -80,15 +80,15 @@ export class ExperimentRun {
 
   async execute(): Promise<RunResult> {
     for (const w of this.validated.warnings) this.events.emit("warning", { message: w });
-    const kafka = await this.connect();
+    const broker = await this.connect();
     const control = await ControlServer.listen();
     const releaseSignals = this.watchInterrupts();
     const configurations = this.validated.configurations;
-    this.events.emit("run:start", { manifest: this.manifest(kafka), runDir: this.runDir, profilesDir: this.profilesDir, totalReps: configurations.reduce((n, c) => n + planRepetitions(c).length, 0), cluster: kafka.cluster });
+    this.events.emit("run:start", { manifest: this.manifest(broker), runDir: this.runDir, profilesDir: this.profilesDir, totalReps: configurations.reduce((n, c) => n + planRepetitions(c).length, 0), cluster: broker.cluster });
     let state: RunState = "completed";
     let error: string | null = null;
     try {
-      ({ state, error } = await this.runConfigurations(kafka, control));
+      ({ state, error } = await this.runConfigurations(broker, control));
     } catch (err) {
       state = this.abort.signal.aborted ? "interrupted" : "errored";
       error = errorMessage(err);
@@ -97,24 +97,24 @@ export class ExperimentRun {
       await control.close();
       this.events.emit("run:end", { state, error, repetitions: this.rows, summaries: summarize(this.rows), configurations: configurations.map(configurationRecord) });
       this.recording.detach();
-      if (kafka.startedHere && !(this.opts.keepKafka ?? false)) await stopEmbeddedKafka({ stateDir: this.opts.stateDir });
+      await broker.close(this.opts.keepKafka ?? false);
     }
     return { runId: this.runId, runDir: this.runDir, state, error, warnings: this.validated.warnings, configurations, repetitions: this.rows, summaries: summarize(this.rows) };
   }
 
-  /** Resolve Kafka and check it answers: an unreachable cluster or wrong credentials leave no run directory. */
-  private async connect(): Promise<KafkaTarget> {
-    const kafka = await resolveKafka(this.validated, { connection: this.opts.connection, stateDir: this.opts.stateDir, signal: this.opts.signal, log: (message) => this.events.emit("log", { message }) });
+  /** Resolve the broker and check it answers: an unreachable broker or wrong credentials leave no run directory. */
+  private async connect(): Promise<Broker> {
+    const broker = await resolveBroker(this.validated, { connection: this.opts.connection, stateDir: this.opts.stateDir, signal: this.opts.signal, log: (message) => this.events.emit("log", { message }) });
     try {
-      await checkReachable(kafka.connection);
+      await broker.checkReachable();
     } catch (err) {
-      if (kafka.startedHere && !(this.opts.keepKafka ?? false)) await stopEmbeddedKafka({ stateDir: this.opts.stateDir });
+      await broker.close(this.opts.keepKafka ?? false);
       throw err;
     }
-    return kafka;
+    return broker;
   }
 
-  private async runConfigurations(kafka: KafkaTarget, control: ControlServer): Promise<{ state: RunState; error: string | null }> {
+  private async runConfigurations(broker: Broker, control: ControlServer): Promise<{ state: RunState; error: string | null }> {
     const configurations = this.validated.configurations;
     const plans = configurations.map(planRepetitions);
     const done = { reps: 0 };
@@ -125,7 +125,7 @@ export class ExperimentRun {
         runId: this.runId,
         layout: new RunLayout(this.runDir),
         profilesDir: this.profilesDir,
-        kafka,
+        broker,
         control,
         events: this.events,
         signal: this.abort.signal,
@@ -174,7 +174,7 @@ export class ExperimentRun {
     };
   }
 
-  private manifest(kafka: KafkaTarget): Manifest {
+  private manifest(broker: Broker): Manifest {
     const s = this.validated.spec;
     return {
       version: 2,
@@ -190,8 +190,8 @@ export class ExperimentRun {
       quick: !!this.opts.quick,
       spec: s,
       configurations: this.validated.configurations.map(configurationRecord),
-      kafka: describeConnection(kafka.connection) as Manifest["kafka"],
-      environment: collectEnvironment(kafka.cluster?.kafkaVersion ?? null),
+      ...broker.manifest(),
+      environment: collectEnvironment(broker.cluster?.kafkaVersion ?? null, broker.kind),
       warnings: [...this.validated.warnings],
       repetitions: [],
       profiles: [],

@@ -5,14 +5,14 @@ import { clientAdapter, clientNames } from "../clients";
 import type { Environment } from "../results/model";
 
 /** Where and with what a run was measured: enough to tell two runs' machines and versions apart. */
-export function collectEnvironment(kafkaVersion: string | null): Environment {
+export function collectEnvironment(kafkaVersion: string | null, broker: "kafka" | "rabbitmq" = "kafka"): Environment {
   const cpus = os.cpus();
   return {
     lab: { name: "kafka-perf-lab", version: pkgVersion(packageRoot) },
     node: process.version,
     v8: process.versions.v8,
     clients: Object.fromEntries(clientNames().map((c) => [c, clientVersion(c)])),
-    kafka: kafkaVersion ?? "unknown (external cluster)",
+    kafka: broker === "rabbitmq" ? "none (a RabbitMQ run)" : (kafkaVersion ?? "unknown (external cluster)"),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: { model: cpus[0]?.model ?? "unknown", cores: cpus.length, speedMHz: cpus[0]?.speed ?? null },
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,

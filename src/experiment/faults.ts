@@ -1,5 +1,5 @@
 import { errorMessage, PerfLabError } from "../errors";
-import type { EmbeddedKafka } from "../kafka/embedded";
+import type { FaultBrokers } from "./broker";
 import { monoMs } from "../metrics/clock";
 import type { FaultRecord } from "../results/model";
 import type { Fault } from "../spec";
@@ -21,7 +21,7 @@ export class FaultScheduler {
   private readonly pausedBrokers = new Set<number>();
 
   constructor(
-    private readonly cluster: EmbeddedKafka | null,
+    private readonly cluster: FaultBrokers | null,
     private readonly roles: RoleSet,
     private readonly faults: Fault[],
     /** Starts one more consumer in the running repetition (it joins the group: a rebalance); returns its id. */
@@ -42,7 +42,7 @@ export class FaultScheduler {
     try {
       const c = this.cluster;
       const needCluster = () => {
-        if (!c) throw new PerfLabError("FAULT_NEEDS_EMBEDDED", `${f.action} needs the embedded cluster`);
+        if (!c) throw new PerfLabError("FAULT_NEEDS_EMBEDDED", `${f.action} needs an embedded broker`);
         return c;
       };
       switch (f.action) {

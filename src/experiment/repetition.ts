@@ -1,6 +1,4 @@
-import { errorMessage, PerfLabError, TimeoutError } from "../errors";
-import { createTopic, withAdmin, type KafkaConnection } from "../kafka";
-import type { EmbeddedKafka } from "../kafka/embedded";
+import { errorMessage, PerfLabError } from "../errors";
 import { monoMs } from "../metrics/clock";
 import { createHistogram, encodeHistogram } from "../metrics/histogram";
 import { decodeReceipts } from "../metrics/journal";
@@ -8,15 +6,14 @@ import type { FaultRecord, RepState } from "../results/model";
 import type { RoleRepResult } from "../results/role-result";
 import type { Configuration } from "../spec";
 import { abortable, sleep } from "../util/timeout";
-import { waitDrained } from "./drain";
+import type { Broker, SeriesSample } from "./broker";
 import { FaultScheduler } from "./faults";
 import type { RepPlan } from "./plan";
 import type { HandedIn, RoleHandle, RoleSet } from "./role-set";
 
 export interface RepContext {
   runId: string;
-  connection: KafkaConnection;
-  cluster: EmbeddedKafka | null;
+  broker: Broker;
   config: Configuration;
   roles: RoleSet;
   signal: AbortSignal;
@@ -38,6 +35,8 @@ export interface RepOutcome {
   durationMs: number;
   /** The repetition's time origin on the runner's monotonic clock (series and records count from it). */
   originMs: number;
+  /** The broker's own figures of the destination over the repetition (RabbitMQ: ready); [] for Kafka. */
+  brokerSeries: SeriesSample[];
 }
 
 export function topicFor(base: string, runId: string, configId: string, rep: number): string {
@@ -60,6 +59,7 @@ class Repetition {
   private originMs = 0;
   private started = false;
   private error: PerfLabError | null = null;
+  private sampler: { stop(): SeriesSample[] } | null = null;
 
   constructor(
     private readonly ctx: RepContext,
@@ -67,7 +67,7 @@ class Repetition {
   ) {
     this.topic = topicFor(ctx.config.spec.topic.name!, ctx.runId, ctx.config.id, plan.number);
     this.groupId = `${this.topic}-group`;
-    this.faults = new FaultScheduler(ctx.cluster, ctx.roles, plan.kind === "measured" ? ctx.config.spec.faults : [], () => this.addConsumer());
+    this.faults = new FaultScheduler(ctx.broker.faults, ctx.roles, plan.kind === "measured" ? ctx.config.spec.faults : [], () => this.addConsumer());
   }
 
   async run(): Promise<RepOutcome> {
@@ -80,7 +80,7 @@ class Repetition {
       if (this.ctx.roles.consumers.length > 0) {
         this.ctx.onStage("draining");
         const t = this.ctx.config.spec.timeouts;
-        await abortable(waitDrained(this.ctx.connection, this.ctx.roles, this.topic, this.faults, t.drainStallMs, t.runMs), this.ctx.signal);
+        await abortable(this.ctx.broker.waitDrained(this.ctx.roles, this.topic, this.faults, t.drainStallMs, t.runMs), this.ctx.signal);
       }
       this.checkLateProducerErrors();
     } catch (err) {
@@ -88,6 +88,7 @@ class Repetition {
     } finally {
       await this.faults.stop();
     }
+    const brokerSeries = this.sampler?.stop() ?? [];
     const { handedIn, orphanReceipts } = await this.collect();
     await this.faults.restore(); // brokers a fault stopped or paused come back before the next repetition
     this.checkSomethingAcked(handedIn.map((h) => h.result));
@@ -103,6 +104,7 @@ class Repetition {
       startedAt,
       durationMs: performance.now() - t0,
       originMs: this.originMs,
+      brokerSeries,
     };
   }
 
@@ -114,20 +116,15 @@ class Repetition {
   }
 
   private async setUp(): Promise<void> {
-    const { roles, connection, signal, config } = this.ctx;
+    const { roles, broker, signal, config } = this.ctx;
     const spec = config.spec;
     const t = spec.timeouts;
-    this.ctx.onStage("creating topic");
-    await createTopic(connection, {
-      name: this.topic,
-      partitions: spec.topic.partitions,
-      replicationFactor: spec.topic.replicationFactor,
-      config: { ...spec.topic.config, ...(spec.topic.minInsyncReplicas ? { "min.insync.replicas": spec.topic.minInsyncReplicas } : {}) },
-    });
+    this.ctx.onStage(broker.kind === "kafka" ? "creating topic" : "declaring queue");
+    await broker.createDestination(this.topic, spec);
     this.prepare(roles.roles, true);
     this.ctx.onStage("waiting for consumers to join");
     await abortable(roles.waitAll(roles.consumers, "assigned", this.plan.number, t.readyMs, "to be assigned partitions"), signal);
-    if (roles.consumers.length > 0) await abortable(waitGroupStable(connection, this.groupId, roles.consumers.length, t.readyMs), signal);
+    if (roles.consumers.length > 0) await abortable(broker.waitConsumersJoined(this.topic, this.groupId, roles.consumers.length, t.readyMs), signal);
     await abortable(roles.waitAll(roles.producers, "ready", this.plan.number, t.readyMs, "to connect"), signal);
   }
 
@@ -136,6 +133,7 @@ class Repetition {
     this.ctx.onStage("running");
     this.originMs = monoMs();
     this.started = true;
+    this.sampler = this.ctx.broker.sample(this.topic, this.ctx.config.spec.record.intervalMs);
     roles.send(roles.roles, { type: "start", rep: this.plan.number, originMs: this.originMs });
     this.faults.start(this.originMs);
     await abortable(roles.waitAll(roles.producers, "finished", this.plan.number, this.ctx.config.spec.timeouts.runMs, "to finish producing", () => this.faults.failIfRoleCrashed()), signal);
@@ -245,20 +243,4 @@ function runMsOf(results: RoleRepResult[]): number | null {
   const ends = consumers.length ? consumers.map((c) => c.lastProcessedAtMs) : results.flatMap((r) => r.producers.map((p) => p.lastAckAtMs));
   const vals = ends.filter((x): x is number => x !== null);
   return vals.length ? Math.max(...vals) : null;
-}
-
-/** Wait until the consumer group is Stable with `members` members (all rebalances done). */
-async function waitGroupStable(conn: KafkaConnection, groupId: string, members: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  await withAdmin(conn, async (admin) => {
-    for (;;) {
-      const { groups } = await admin.describeGroups([groupId]);
-      const g = groups[0];
-      last = `${g?.state ?? "?"} with ${g?.members.length ?? 0} member(s)`;
-      if (g && g.state === "Stable" && g.members.length === members) return;
-      if (Date.now() > deadline) throw new TimeoutError(`consumer group ${groupId} to be Stable with ${members} members`, timeoutMs, `last seen ${last}`);
-      await sleep(100);
-    }
-  });
 }

@@ -1,11 +1,10 @@
-import type { ChildConnection } from "../kafka/connection";
 import { RunLayout } from "../results/files";
 import type { RoleConfig } from "../roles/role-config";
 import type { Configuration } from "../spec";
 import type { Compression } from "../clients/types";
 
 /** The role processes of a configuration (consumers first: they join before producers start). */
-export function buildRoleConfigs(c: Configuration, runId: string, layout: RunLayout, connection: ChildConnection): RoleConfig[] {
+export function buildRoleConfigs(c: Configuration, runId: string, layout: RunLayout, connection: RoleConfig["connection"]): RoleConfig[] {
   const s = c.spec;
   const w = s.workload;
   const workload: RoleConfig["workload"] = {
@@ -65,6 +64,8 @@ export function buildRoleConfigs(c: Configuration, runId: string, layout: RunLay
       commit: s.consumers.commit,
       flushIntervalMs: s.consumers.flushIntervalMs,
       autoCommitIntervalMs: s.consumers.autoCommitIntervalMs,
+      prefetch: s.consumers.prefetch,
+      autoAck: s.consumers.autoAck,
       onError: s.consumers.onError,
     },
   }));

@@ -26,7 +26,7 @@ export interface RoleHandle {
   logFile: string;
   exited: { code: number | null; signal: NodeJS.Signals | null } | null;
   /** Last progress report of the current repetition. */
-  progress: { sent: number; acked: number; failed: number; received: number; positions: Record<string, number>; error?: string; errorCode?: string };
+  progress: { sent: number; acked: number; failed: number; received: number; buffered: number; positions: Record<string, number>; error?: string; errorCode?: string };
   /** "type:rep" of every message received, for the waits. */
   seen: Set<string>;
   assigned: number[];
@@ -64,7 +64,7 @@ export class RoleFailure extends PerfLabError {
 }
 
 const INPUT_CODES = new Set(["USER_MODULE_MISSING", "USER_MODULE_FAILED", "USER_MODULE_EXPORT", "BAD_OPTION", "BAD_COMPRESSION", "SCRIPT_NO_CONSUMER", "SCRIPT_NO_REPORT"]);
-const EMPTY_PROGRESS = () => ({ sent: 0, acked: 0, failed: 0, received: 0, positions: {} });
+const EMPTY_PROGRESS = () => ({ sent: 0, acked: 0, failed: 0, received: 0, buffered: 0, positions: {} });
 
 /**
  * The producer and consumer processes of one configuration. Spawns them, configures them over the control
@@ -287,7 +287,7 @@ export class RoleSet {
 
 function definedOf(msg: Extract<Received, { type: "progress" }>): Partial<RoleHandle["progress"]> {
   const out: Partial<RoleHandle["progress"]> = {};
-  for (const k of ["sent", "acked", "failed", "received", "positions", "error", "errorCode"] as const) if (msg[k] !== undefined) (out as Record<string, unknown>)[k] = msg[k];
+  for (const k of ["sent", "acked", "failed", "received", "buffered", "positions", "error", "errorCode"] as const) if (msg[k] !== undefined) (out as Record<string, unknown>)[k] = msg[k];
   return out;
 }
 

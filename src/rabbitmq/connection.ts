@@ -95,3 +95,27 @@ export async function checkRabbitMQ(c: RabbitConnection, timeoutMs = 10_000): Pr
     await conn.close().catch(() => {});
   }
 }
+
+/** A RabbitMQ connection as a role process gets it: no credentials (they travel by env, see rabbitForChild). */
+export interface ChildRabbitConnection {
+  broker: "rabbitmq";
+  protocol: RabbitConnection["protocol"];
+  hostname: string;
+  port: number;
+  vhost: string;
+  source: string;
+}
+
+/** The settings a role process gets, and the env vars that carry the credentials to it. */
+export function rabbitForChild(c: RabbitConnection): { settings: ChildRabbitConnection; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  if (c.username) env[RABBIT_ENV.username] = c.username.reveal();
+  if (c.password) env[RABBIT_ENV.password] = c.password.reveal();
+  return { settings: { broker: "rabbitmq", protocol: c.protocol, hostname: c.hostname, port: c.port, vhost: c.vhost, source: c.source }, env };
+}
+
+export function rabbitFromChild(c: ChildRabbitConnection, env: NodeJS.ProcessEnv = process.env): RabbitConnection {
+  const username = env[RABBIT_ENV.username];
+  const password = env[RABBIT_ENV.password];
+  return { protocol: c.protocol, hostname: c.hostname, port: c.port, vhost: c.vhost, username: username ? new Secret(username) : null, password: password ? new Secret(password) : null, source: c.source };
+}

@@ -108,22 +108,8 @@ export async function startEmbeddedRabbitMQ(opts: StartRabbitOptions = {}): Prom
   const conf = path.join(p.dir, "rabbitmq.conf");
   fs.writeFileSync(conf, [`listeners.tcp.default = 127.0.0.1:${amqpPort}`, `management.tcp.ip = 127.0.0.1`, `management.tcp.port = ${managementPort}`, "log.console = false", "collect_statistics_interval = 500", ""].join("\n"));
   fs.writeFileSync(path.join(p.dir, "enabled_plugins"), "[rabbitmq_management].\n");
-  const env = {
-    ...process.env,
-    HOME: p.dir, // the Erlang cookie lives here, not in the user's home
-    RABBITMQ_NODENAME: nodeName,
-    RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
-    RABBITMQ_NODE_PORT: String(amqpPort),
-    RABBITMQ_DIST_PORT: String(distPort),
-    ERL_EPMD_PORT: String(epmdPort),
-    ERL_EPMD_ADDRESS: "127.0.0.1",
-    RABBITMQ_MNESIA_BASE: path.join(p.dir, "data"),
-    RABBITMQ_LOG_BASE: path.join(p.dir, "log"),
-    RABBITMQ_CONFIG_FILE: conf,
-    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(p.dir, "enabled_plugins"),
-    RABBITMQ_PID_FILE: path.join(p.dir, "rabbitmq.pid"),
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
-  };
+  const ports = { nodeName, amqpPort, managementPort, distPort, epmdPort };
+  const env = nodeEnv(p.dir, conf, ports);
   // The node's own epmd in the foreground (a daemonized one would outlive the node).
   const epmd = spawn("epmd", ["-port", String(epmdPort), "-address", "127.0.0.1"], { env, detached: true, stdio: "ignore" });
   await new Promise<void>((resolve, reject) => {
@@ -132,33 +118,91 @@ export async function startEmbeddedRabbitMQ(opts: StartRabbitOptions = {}): Prom
   });
   epmd.unref();
   const logFile = path.join(p.dir, "log", "server.out");
-  const out = fs.openSync(logFile, "a");
-  const child = spawn(server, [], { env, cwd: p.dir, detached: true, stdio: ["ignore", out, out] });
-  fs.closeSync(out);
-  child.unref();
   const state: RabbitState = {
-    nodeName, amqpPort, managementPort, distPort, epmdPort, serverPid: child.pid!, epmdPid: epmd.pid!,
-    ownerPid: opts.owner ?? null, startedAt: new Date().toISOString(), version: null, dir: p.dir, logFile,
+    ...ports, serverPid: 0, epmdPid: epmd.pid!, ownerPid: opts.owner ?? null, startedAt: new Date().toISOString(), version: null, dir: p.dir, logFile,
   };
-  writeJsonAtomic(p.stateFile, state);
-  if (state.ownerPid) spawnRabbitWatchdog(stateDir, state.ownerPid);
   opts.log?.(`starting RabbitMQ node ${nodeName} on 127.0.0.1:${amqpPort}`);
+  writeJsonAtomic(p.stateFile, state);
+  if (state.ownerPid) spawnRabbitWatchdog(stateDir, state.ownerPid); // also while it starts
   try {
-    const overview = await waitFor<{ rabbitmq_version?: string }>(
-      "RabbitMQ's management API to answer",
-      async () => {
-        if (!isAlive(child.pid)) throw new ClusterError("RABBITMQ_DIED", `rabbitmq-server exited during startup: ${tailFile(logFile, 5).replace(/\n/g, " | ")} (log: ${logFile})`);
-        return (await managementGet(state, "/api/overview").catch(() => undefined)) as { rabbitmq_version?: string } | undefined;
-      },
-      { timeoutMs: opts.readyTimeoutMs ?? 90_000, intervalMs: 300, signal: opts.signal },
-    );
-    state.version = overview.rabbitmq_version ?? null;
-    writeJsonAtomic(p.stateFile, state);
+    await launchNode(stateDir, state, server, opts);
     return state;
   } catch (err) {
     await stopEmbeddedRabbitMQ({ stateDir });
     throw err;
   }
+}
+
+/** The environment that puts every file, port and name of the node in its private folder. */
+function nodeEnv(dir: string, conf: string, s: Pick<RabbitState, "nodeName" | "amqpPort" | "distPort" | "epmdPort">): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HOME: dir, // the Erlang cookie lives here, not in the user's home
+    RABBITMQ_NODENAME: s.nodeName,
+    RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
+    RABBITMQ_NODE_PORT: String(s.amqpPort),
+    RABBITMQ_DIST_PORT: String(s.distPort),
+    ERL_EPMD_PORT: String(s.epmdPort),
+    ERL_EPMD_ADDRESS: "127.0.0.1",
+    RABBITMQ_MNESIA_BASE: path.join(dir, "data"),
+    RABBITMQ_LOG_BASE: path.join(dir, "log"),
+    RABBITMQ_CONFIG_FILE: conf,
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, "enabled_plugins"),
+    RABBITMQ_PID_FILE: path.join(dir, "rabbitmq.pid"),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
+  };
+}
+
+/** Start rabbitmq-server for `state` (its ports and folders), record its pid, wait until its management API answers. */
+async function launchNode(stateDir: string, state: RabbitState, server: string, opts: { readyTimeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+  const env = nodeEnv(state.dir, path.join(state.dir, "rabbitmq.conf"), state);
+  const out = fs.openSync(state.logFile, "a");
+  const child = spawn(server, [], { env, cwd: state.dir, detached: true, stdio: ["ignore", out, out] });
+  fs.closeSync(out);
+  child.unref();
+  state.serverPid = child.pid!;
+  writeJsonAtomic(rabbitPaths(stateDir).stateFile, state);
+  const overview = await waitFor<{ rabbitmq_version?: string }>(
+    "RabbitMQ's management API to answer",
+    async () => {
+      if (!isAlive(child.pid)) throw new ClusterError("RABBITMQ_DIED", `rabbitmq-server exited during startup: ${tailFile(state.logFile, 5).replace(/\n/g, " | ")} (log: ${state.logFile})`);
+      return (await managementGet(state, "/api/overview").catch(() => undefined)) as { rabbitmq_version?: string } | undefined;
+    },
+    { timeoutMs: opts.readyTimeoutMs ?? 90_000, intervalMs: 300, signal: opts.signal },
+  );
+  state.version = overview.rabbitmq_version ?? null;
+  writeJsonAtomic(rabbitPaths(stateDir).stateFile, state);
+}
+
+/**
+ * A broker fault on the embedded node: stop it (SIGTERM, a clean shutdown) or kill it (SIGKILL), keeping its
+ * data — durable queues and the persistent messages in them come back with startRabbitNode.
+ */
+export async function stopRabbitNode(opts: { stateDir?: string; hard?: boolean } = {}): Promise<void> {
+  const s = readRabbitState(opts.stateDir);
+  if (!s || !isAlive(s.serverPid)) throw new ClusterError("RABBITMQ_DOWN", "the embedded RabbitMQ is not running");
+  const beams = beamProcesses(s);
+  const signal = opts.hard ? "SIGKILL" : "SIGTERM";
+  for (const pid of beams) sendSignal(pid, signal);
+  sendSignal(-s.serverPid, signal);
+  await Promise.all(beams.map((pid) => terminate(pid, { timeoutMs: 20_000 })));
+  sendSignal(-s.serverPid, "SIGKILL");
+}
+
+/** Start the embedded node again after stopRabbitNode: same name, ports and data. */
+export async function startRabbitNode(opts: { stateDir?: string; readyTimeoutMs?: number } = {}): Promise<void> {
+  const stateDir = opts.stateDir ?? defaultStateDir();
+  const s = readRabbitState(stateDir);
+  if (!s) throw new ClusterError("RABBITMQ_DOWN", "no embedded RabbitMQ to start (run perflab rabbitmq up)");
+  if (isAlive(s.serverPid) && beamProcesses(s).length > 0) return;
+  await launchNode(stateDir, s, findRabbitServer(), opts);
+}
+
+/** Pause (SIGSTOP) or resume (SIGCONT) the node's Erlang VM: it stops answering without closing a connection. */
+export function signalRabbitNode(signal: "SIGSTOP" | "SIGCONT", opts: { stateDir?: string } = {}): void {
+  const s = readRabbitState(opts.stateDir);
+  if (!s) throw new ClusterError("RABBITMQ_DOWN", "the embedded RabbitMQ is not running");
+  for (const pid of beamProcesses(s)) sendSignal(pid, signal);
 }
 
 /** GET on the node's management API (guest, loopback). Throws on a non-2xx answer. */

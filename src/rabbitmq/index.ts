@@ -6,10 +6,14 @@ export {
   queueCounts,
   rabbitPaths,
   readRabbitState,
+  signalRabbitNode,
   startEmbeddedRabbitMQ,
+  startRabbitNode,
+  stopRabbitNode,
   stopEmbeddedRabbitMQ,
   type RabbitState,
   type RabbitStatus,
   type StartRabbitOptions,
 } from "./embedded";
-export { RABBIT_ENV, checkRabbitMQ, connectRabbitMQ, describeRabbit, rabbitConnection, rabbitConnectionFromEnv, type RabbitConnection } from "./connection";
+export { RABBIT_ENV, checkRabbitMQ, connectRabbitMQ, describeRabbit, rabbitConnection, rabbitConnectionFromEnv, rabbitForChild, rabbitFromChild, type ChildRabbitConnection, type RabbitConnection } from "./connection";
+export { RabbitAdmin } from "./queues";

@@ -69,7 +69,11 @@ ${m.description ? `<p>${e(m.description)}</p>` : ""}
 ${m.error ? `<div class="warn">${e(m.error)}</div>` : ""}
 <dl class="env"><dt>started</dt><dd>${e(m.startedAt)}${duration !== null ? ` · ${duration.toFixed(1)} s` : ""}</dd>
 <dt>configurations</dt><dd>${m.configurations.length} · ${m.quick ? "quick mode (--quick)" : "full mode"}</dd>
-<dt>Kafka</dt><dd>${e(env.kafka)} · ${e(m.kafka.kind)} · ${e(m.kafka.bootstrap?.join(", "))}${m.kafka.securityProtocol ? ` · ${e(m.kafka.securityProtocol)}` : ""}</dd>
+${
+  m.kafka
+    ? `<dt>Kafka</dt><dd>${e(env.kafka)} · ${e(m.kafka.kind)} · ${e(m.kafka.bootstrap?.join(", "))}${m.kafka.securityProtocol ? ` · ${e(m.kafka.securityProtocol)}` : ""}</dd>`
+    : `<dt>RabbitMQ</dt><dd>${e(m.broker?.version ?? "version unknown (external node)")} · ${e(m.broker?.address)}</dd>`
+}
 <dt>clients</dt><dd>${e(clients)} on Node ${e(env.node)}</dd>
 <dt>machine</dt><dd>${e(env.cpu?.model)} × ${e(env.cpu?.cores)} · ${e(env.memoryGiB)} GiB · ${e(env.os)}</dd>
 <dt>git</dt><dd>${e(env.git?.sha ?? "–")}${env.git?.dirty ? " (uncommitted changes)" : ""}</dd></dl></header>`;

@@ -121,8 +121,10 @@ export interface Manifest {
   /** The validated spec with every default filled in. */
   spec: ExperimentSpec;
   configurations: ConfigurationRecord[];
-  /** The cluster, as describeConnection() gives it (never a secret). */
-  kafka: { kind: string; bootstrap: string[]; securityProtocol?: string; [k: string]: unknown };
+  /** The Kafka cluster, as describeConnection() gives it (never a secret); null in a RabbitMQ run. */
+  kafka: { kind: string; bootstrap: string[]; securityProtocol?: string; [k: string]: unknown } | null;
+  /** The broker measured: which, where (never a credential) and its version when the lab knows it. */
+  broker: { kind: "kafka" | "rabbitmq"; address: string; version: string | null };
   environment: Environment;
   warnings: string[];
   repetitions: RepRecord[];

@@ -33,7 +33,7 @@ export class ConsumerDriver implements RoleDriver {
       throw new PerfLabError("USER_MODULE_EXPORT", `consumers.commit "after-flush" needs ${this.file ?? "the handler"} to export a flush() function`, { exitCode: 2 });
     }
     this.consumer = new InstrumentedConsumer({
-      connection: ctx.connection,
+      connection: ctx.rabbitmq ?? ctx.connection,
       client: c.client,
       idCarrier: c.idCarrier,
       clientId: ctx.roleId,
@@ -46,6 +46,8 @@ export class ConsumerDriver implements RoleDriver {
       flush: flush ?? undefined,
       flushIntervalMs: c.flushIntervalMs,
       autoCommitIntervalMs: c.autoCommitIntervalMs,
+      prefetch: c.prefetch,
+      autoAck: c.autoAck,
       onError: c.onError,
       recordRaw: ctx.recordRaw,
       logFile: this.config.clientLogFile,
@@ -120,7 +122,7 @@ export class ConsumerDriver implements RoleDriver {
     const m = this.consumer?.metrics;
     const crash = this.consumer?.crashError;
     const errorCode = crash instanceof PerfLabError ? crash.code : crash?.name;
-    return m ? { received: m.received, positions: Object.fromEntries(m.positions), ...(crash ? { error: `${crash.name ?? "Error"}: ${crash.message}`, errorCode } : {}) } : {};
+    return m ? { received: m.received, buffered: m.buffered(), positions: Object.fromEntries(m.positions), ...(crash ? { error: `${crash.name ?? "Error"}: ${crash.message}`, errorCode } : {}) } : {};
   }
 
   async close(): Promise<void> {

@@ -37,7 +37,7 @@ export class ProducerDriver implements RoleDriver {
     }
     if (!this.producer) {
       this.producer = new InstrumentedProducer({
-        connection: ctx.connection,
+        connection: ctx.rabbitmq ?? ctx.connection,
         client: p.client,
         clientId: ctx.roleId,
         acks: p.acks,

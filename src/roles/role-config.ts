@@ -1,4 +1,5 @@
 import type { ChildConnection } from "../kafka/connection";
+import type { ChildRabbitConnection } from "../rabbitmq/connection";
 import type { Acks, ClientName, Compression } from "../clients/types";
 import type { CommitStrategy, ConsumeMode } from "../workload/consumer";
 import type { KeyStrategy, PayloadKind } from "../workload/payload";
@@ -11,7 +12,8 @@ export interface RoleConfig {
   index: number;
   runId: string;
   configId: string;
-  connection: ChildConnection;
+  /** The Kafka cluster, or the RabbitMQ node (`broker: "rabbitmq"`). */
+  connection: ChildConnection | ChildRabbitConnection;
   workload: RoleWorkload;
   producer: ProducerRoleSettings | null;
   consumer: ConsumerRoleSettings | null;
@@ -66,4 +68,7 @@ export interface ConsumerRoleSettings {
   flushIntervalMs: number;
   autoCommitIntervalMs: number;
   onError: "continue" | "stop";
+  /** RabbitMQ: basic.qos, and automatic acks instead of manual ones. */
+  prefetch: number;
+  autoAck: boolean;
 }

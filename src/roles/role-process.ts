@@ -1,5 +1,6 @@
 import { errorMessage, PerfLabError } from "../errors";
 import { connectionFromChild } from "../kafka/connection";
+import { rabbitFromChild } from "../rabbitmq/connection";
 import { initHistograms } from "../metrics/histogram";
 import { monoMs } from "../metrics/clock";
 import { Collectors } from "../profiling/collectors";
@@ -99,7 +100,8 @@ class RoleProcess {
       rep: msg.rep,
       topic: msg.topic,
       groupId: msg.groupId,
-      connection: connectionFromChild(c.connection),
+      connection: null as unknown as RoleContext["connection"], // set by withBroker
+      rabbitmq: null,
       messages: c.workload.messages,
       durationSec: c.workload.durationSec,
       originMs: monoMs(),
@@ -116,7 +118,7 @@ class RoleProcess {
       log: (line) => process.stderr.write(`[${c.roleId}] ${line}\n`),
       registered,
     };
-    return ctx;
+    return withBroker(ctx, c.connection);
   }
 
   private async prepare(msg: Extract<RunnerMessage, { type: "prepare" }>): Promise<void> {
@@ -200,4 +202,19 @@ class RoleProcess {
 function concat(parts: Uint8Array[]): Buffer | null {
   if (parts.length === 0) return null;
   return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+}
+
+/** Sets `connection` (Kafka) or `rabbitmq` of a role's context; in a RabbitMQ run, reading `connection` is one clear error. */
+function withBroker<T extends RoleContext>(ctx: T, c: RoleConfig["connection"]): T {
+  if (!("broker" in c)) {
+    ctx.connection = connectionFromChild(c);
+    return ctx;
+  }
+  ctx.rabbitmq = rabbitFromChild(c);
+  Object.defineProperty(ctx, "connection", {
+    get(): never {
+      throw new PerfLabError("WRONG_BROKER", "this run measures RabbitMQ: ctx.connection is a Kafka cluster's; use ctx.rabbitmq");
+    },
+  });
+  return ctx;
 }

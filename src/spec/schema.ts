@@ -47,6 +47,13 @@ export const KafkaSchema = z
   })
   .strict();
 
+export const RabbitSchema = z
+  .object({
+    /** An external node: amqp://host[:port][/vhost] or amqps://… (password in PERFLAB_RABBITMQ_PASSWORD); default: the embedded node. */
+    url: z.string().optional(),
+  })
+  .strict();
+
 export const TopicSchema = z
   .object({
     /** Base name; every repetition gets a fresh topic `<name>-<run>-<config>-r<rep>`. */
@@ -94,8 +101,8 @@ export const ProducersSchema = z
      * "content" (a producers.script sending with its own client, audited by content with producerAudit()).
      */
     idCarrier: z.enum(["offsets", "header", "trailer", "content"]).optional(),
-    /** The Kafka client the producers drive. */
-    client: z.enum(["kafkajs", "platformatic"]).default("kafkajs"),
+    /** The client the producers drive: kafkajs or platformatic (Kafka), amqplib (RabbitMQ; its default there). */
+    client: z.enum(["kafkajs", "platformatic", "amqplib"]).default("kafkajs"),
     /** Your message source module (exports `source`): relative to the spec file. */
     source: z.string().optional(),
     /** A whole script of yours run as the producer role (exports `main(ctx)`). */
@@ -106,8 +113,8 @@ export const ProducersSchema = z
 export const ConsumersSchema = z
   .object({
     count: int().min(0, "must be ≥ 0").max(64, "must be at most 64").default(1),
-    /** The Kafka client the consumers drive. */
-    client: z.enum(["kafkajs", "platformatic"]).default("kafkajs"),
+    /** The client the consumers drive: kafkajs or platformatic (Kafka), amqplib (RabbitMQ; its default there). */
+    client: z.enum(["kafkajs", "platformatic", "amqplib"]).default("kafkajs"),
     mode: z.enum(["eachMessage", "eachBatch"]).default("eachMessage"),
     processing: z
       .object({
@@ -124,6 +131,10 @@ export const ConsumersSchema = z
     flushIntervalMs: int().min(10).default(2000),
     autoCommitIntervalMs: int().min(1).default(5000),
     onError: z.enum(["continue", "stop"]).default("continue"),
+    /** RabbitMQ: unacknowledged deliveries per consumer (basic.qos); 0 = no limit (the broker pushes everything). */
+    prefetch: int().min(0, "must be ≥ 0 (0 = no limit)").max(65_535, "must be at most 65535").default(100),
+    /** RabbitMQ: the broker acks each message as it delivers it (at most once); default: manual acks after processing. */
+    autoAck: z.boolean().default(false),
   })
   .strict();
 
@@ -175,7 +186,10 @@ export const SpecSchema = z
   .object({
     name,
     description: z.string().optional(),
+    /** The broker measured: Kafka, or RabbitMQ (a durable queue per repetition in place of the topic). */
+    broker: z.enum(["kafka", "rabbitmq"]).default("kafka"),
     kafka: KafkaSchema.default({}),
+    rabbitmq: RabbitSchema.default({}),
     topic: TopicSchema.default({}),
     workload: WorkloadSchema.default({}),
     producers: ProducersSchema.default({}),
@@ -243,4 +257,6 @@ export const MATRIX_KEYS: readonly string[] = [
   "consumers.script",
   "consumers.commit",
   "consumers.flushIntervalMs",
+  "consumers.prefetch",
+  "consumers.autoAck",
 ];

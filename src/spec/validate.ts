@@ -6,6 +6,7 @@ import { MATRIX_KEYS, SpecSchema, type ExperimentSpec } from "./schema";
 import { dedupe, renameMatrixIssue, SpecError, zodIssues, type SpecIssue } from "./issues";
 import { applyQuick, applySets, matrixLabels, matrixPoints, withParams } from "./matrix";
 import { scriptIssues } from "./scripts";
+import { brokerIssues } from "./broker";
 
 /** One point of the matrix: the spec with the point's values applied. */
 export interface Configuration {
@@ -57,7 +58,7 @@ export function validateSpec(raw: unknown, opts: { baseDir?: string; file?: stri
   const parsed = SpecSchema.safeParse(raw);
   if (!parsed.success) throw new SpecError(zodIssues(parsed.error.issues, raw), file);
   const spec = parsed.data;
-  const issues: SpecIssue[] = [];
+  const issues: SpecIssue[] = brokerIssues(spec, raw);
   const warnings: string[] = [];
   // Matrix keys first: configurations are validated with the matrix values applied.
   for (const key of Object.keys(spec.matrix)) {
@@ -83,7 +84,7 @@ export function validateSpec(raw: unknown, opts: { baseDir?: string; file?: stri
     if (!p.success) {
       throw new SpecError(zodIssues(p.error.issues, concrete).map((i) => renameMatrixIssue(i, point, spec.matrix, spec.variants)), file);
     }
-    for (const i of crossFieldIssues(p.data, baseDir, warnings)) issues.push(renameMatrixIssue(i, point, spec.matrix, spec.variants));
+    for (const i of [...brokerIssues(p.data, concrete), ...crossFieldIssues(p.data, baseDir, warnings)]) issues.push(renameMatrixIssue(i, point, spec.matrix, spec.variants));
     if (issues.length) throw new SpecError(dedupe(issues), file);
     configurations.push({ id: `c${index + 1}`, index, params: point, label: labels[index] || spec.name, spec: finishDefaults(p.data, baseDir) });
   });
@@ -117,7 +118,10 @@ function crossFieldIssues(s: ExperimentSpec, baseDir: string, warnings: string[]
   const k = s.kafka;
   const kinds = [k.embedded, k.external, k.configFile].filter((x) => x !== undefined).length;
   if (kinds > 1) out.push({ path: "kafka", message: "give one of embedded, external or configFile" });
-  const brokers = k.external || k.configFile ? null : (k.embedded?.brokers ?? 1);
+  const rabbit = s.broker === "rabbitmq";
+  const brokers = rabbit ? (s.rabbitmq.url ? null : 1) : k.external || k.configFile ? null : (k.embedded?.brokers ?? 1);
+  const cluster = rabbit ? "the embedded RabbitMQ (no rabbitmq.url)" : "the embedded cluster (kafka.embedded)";
+  const brokerCount = rabbit ? "the embedded RabbitMQ is one node" : `kafka.embedded.brokers is ${brokers}`;
   if (brokers !== null && s.topic.replicationFactor > brokers) {
     out.push({ path: "topic.replicationFactor", message: `is ${s.topic.replicationFactor} but kafka.embedded.brokers is ${brokers}: a topic cannot have more replicas than brokers` });
   }
@@ -155,16 +159,16 @@ function crossFieldIssues(s: ExperimentSpec, baseDir: string, warnings: string[]
     if (f && !fs.existsSync(path.resolve(baseDir, f))) out.push({ path: p, message: `file ${f} not found (relative to ${baseDir})` });
   }
   out.push(...scriptIssues(s, baseDir));
-  if (s.consumers.count > s.topic.partitions) {
+  if (!rabbit && s.consumers.count > s.topic.partitions) {
     warnings.push(`consumers.count (${s.consumers.count}) > topic.partitions (${s.topic.partitions}): ${s.consumers.count - s.topic.partitions} consumer(s) will get no partition and sit idle`);
   }
   s.faults.forEach((f, i) => {
     const where = `faults[${i}]`;
     const brokerAction = f.action.endsWith("-broker");
     if (brokerAction) {
-      if (brokers === null) out.push({ path: `${where}.action`, message: `${f.action} needs the embedded cluster (kafka.embedded), not an external one` });
+      if (brokers === null) out.push({ path: `${where}.action`, message: `${f.action} needs ${cluster}, not an external one` });
       if (f.broker === undefined) out.push({ path: `${where}.broker`, message: `is required for ${f.action}` });
-      else if (brokers !== null && f.broker > brokers) out.push({ path: `${where}.broker`, message: `is ${f.broker} but kafka.embedded.brokers is ${brokers}` });
+      else if (brokers !== null && f.broker > brokers) out.push({ path: `${where}.broker`, message: `is ${f.broker} but ${brokerCount}` });
     }
     if (f.action === "kill-consumer" && (f.consumer === undefined || f.consumer >= s.consumers.count)) {
       out.push({ path: `${where}.consumer`, message: `must name one of the ${s.consumers.count} consumers (0 … ${s.consumers.count - 1})` });

@@ -33,6 +33,7 @@ export class Committer {
 
   start(): void {
     this.running = true;
+    this.client.onCommitWanted?.(() => this.commitSoon());
     if (this.strategy !== "per-message") this.schedule();
     // With other strategies the handler still flushes on its own schedule — only the commits do not wait for it.
     if (this.strategy !== "after-flush" && this.opts.flush) this.scheduleFlush();
@@ -79,6 +80,16 @@ export class Committer {
     let arr = this.keys.get(topic);
     if (!arr) this.keys.set(topic, (arr = []));
     return (arr[partition] ??= `${topic}:${partition}`);
+  }
+
+  private early: Promise<void> | null = null;
+
+  /** The client's window is filling up: "auto" commits what was processed now (once at a time). */
+  private commitSoon(): void {
+    if (this.strategy !== "auto" || !this.running || this.pending || this.early) return;
+    this.early = this.commitPositions()
+      .catch((err) => this.metrics.onProcessingError(err))
+      .finally(() => (this.early = null));
   }
 
   private schedule(): void {
@@ -139,6 +150,7 @@ export class Committer {
     if (this.timer) clearTimeout(this.timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.pending) await this.pending;
+    if (this.early) await this.early;
     try {
       if (this.strategy === "after-flush") await this.flushAndCommit();
       else if (this.strategy === "auto") await this.commitPositions();

@@ -178,6 +178,14 @@ export class ConsumerMetrics {
    * and committed lag (high watermark − the group's committed offset: what Kafdrop and kafka-consumer-groups
    * show, a sawtooth that drops at each commit).
    */
+  /** Messages fetched (delivered) but not processed yet, now: Σ (high watermark − next offset to process). */
+  buffered(): number {
+    let total = 0;
+    const positions = this.positions;
+    for (const [k, hw] of this.highWatermarks) total += Math.max(0, hw - (positions.get(k) ?? hw));
+    return total;
+  }
+
   sampleLag(ms: number = monoMs()): void {
     let total = 0;
     let committed = 0;

@@ -1,6 +1,6 @@
 import { clientAdapter, type ClientName, type ConsumerClient, type ReceivedRecord } from "../clients";
 import { InputError, PerfLabError, TimeoutError } from "../errors";
-import type { KafkaConnection } from "../kafka/connection";
+import type { BrokerConnection } from "../clients/connection";
 import { defaultKafkajsLog } from "../kafka/logging";
 import { monoMs } from "../metrics/clock";
 import { ReceiptJournal, type JournalSink } from "../metrics/journal";
@@ -25,7 +25,8 @@ export type ConsumedMessage = ReceivedRecord;
 export type MessageHandler = (message: ConsumedMessage) => unknown | Promise<unknown>;
 
 export interface InstrumentedConsumerOptions {
-  connection?: KafkaConnection;
+  /** A Kafka cluster, or a RabbitMQ node with client "amqplib" (inside a role: the run's). */
+  connection?: BrokerConnection;
   /** The Kafka client to drive: "kafkajs" (default) or "platformatic" — or a client of your own. */
   client?: ClientName | ConsumerClient;
   clientId?: string;
@@ -43,6 +44,10 @@ export interface InstrumentedConsumerOptions {
   flush?: () => Promise<void> | void;
   flushIntervalMs?: number;
   autoCommitIntervalMs?: number;
+  /** RabbitMQ (client "amqplib"): unacknowledged deliveries at a time (default 100). */
+  prefetch?: number;
+  /** RabbitMQ: the broker acks on delivery (at most once); default: manual acks by the commit strategy. */
+  autoAck?: boolean;
   /** A throwing handler: count it and go on (default), or stop the consumer. */
   onError?: "continue" | "stop";
   sessionTimeoutMs?: number;
@@ -88,7 +93,7 @@ export class InstrumentedConsumer {
     const topics = opts.topics ?? (ctx ? [ctx.topic] : undefined);
     if (!groupId) throw new InputError("BAD_OPTION", "InstrumentedConsumer needs a groupId", { field: "groupId" });
     if (!topics || topics.length === 0) throw new InputError("BAD_OPTION", "InstrumentedConsumer needs topics", { field: "topics" });
-    const connection = opts.connection ?? ctx?.connection;
+    const connection = opts.connection ?? ctx?.rabbitmq ?? ctx?.connection;
     if (typeof opts.client !== "object" && !connection) throw new InputError("BAD_OPTION", "InstrumentedConsumer needs `connection` (outside a role)", { field: "connection" });
     this.opts = { ...opts, onError: opts.onError ?? "continue", idCarrier: opts.idCarrier ?? ctx?.idCarrier ?? "offsets" };
     this.carrier = this.opts.idCarrier;
@@ -99,7 +104,7 @@ export class InstrumentedConsumer {
     this.client =
       typeof opts.client === "object"
         ? opts.client
-        : clientAdapter(opts.client ?? "kafkajs").consumer({ connection: connection!, clientId: opts.clientId ?? ctx?.roleId ?? "perflab-consumer", groupId, logFile: opts.logFile ?? defaultKafkajsLog(), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000, maxWaitTimeMs: opts.maxWaitTimeMs ?? 500, mode: opts.mode ?? "eachMessage" });
+        : clientAdapter(opts.client ?? "kafkajs").consumer({ connection: connection!, clientId: opts.clientId ?? ctx?.roleId ?? "perflab-consumer", groupId, logFile: opts.logFile ?? defaultKafkajsLog(), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000, maxWaitTimeMs: opts.maxWaitTimeMs ?? 500, mode: opts.mode ?? "eachMessage", prefetch: opts.prefetch, autoAck: opts.autoAck });
     this.metrics = new ConsumerMetrics(this.opts.idCarrier, ctx?.originMs ?? monoMs(), opts.recordRaw ?? ctx?.recordRaw ?? false, ctx?.seriesIntervalMs);
     this.metrics.clockOffsetMs = this.clockOffsetMs;
     const journal = opts.journal ?? ctx?.journal ?? null;

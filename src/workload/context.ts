@@ -1,4 +1,5 @@
 import type { KafkaConnection } from "../kafka/connection";
+import type { RabbitConnection } from "../rabbitmq/connection";
 import type { JournalSink } from "../metrics/journal";
 import type { IdCarrier } from "../results/role-result";
 
@@ -19,7 +20,10 @@ export interface RoleContext {
   rep: number;
   topic: string;
   groupId: string | null;
+  /** The Kafka cluster of a Kafka run (in a RabbitMQ run, reading it throws: use `rabbitmq`). */
   connection: KafkaConnection;
+  /** The RabbitMQ node of a RabbitMQ run (null in a Kafka run). */
+  rabbitmq: RabbitConnection | null;
   /** Messages each producer sends (null when the workload has a duration instead). */
   messages: number | null;
   durationSec: number | null;

@@ -1,6 +1,6 @@
 import { clientAdapter, COMPRESSIONS, partitionForKey, type Acks, type ClientName, type Compression, type ProducerClient, type WireMessage } from "../clients";
 import { InputError, PerfLabError } from "../errors";
-import type { KafkaConnection } from "../kafka/connection";
+import type { BrokerConnection } from "../clients/connection";
 import { defaultKafkajsLog } from "../kafka/logging";
 import { monoMs } from "../metrics/clock";
 import type { IdCarrier } from "../results/role-result";
@@ -14,7 +14,8 @@ export type { Acks, Compression } from "../clients";
 
 export interface InstrumentedProducerOptions {
   /** Where to connect. Inside a role, defaults to the run's cluster. */
-  connection?: KafkaConnection;
+  /** A Kafka cluster, or a RabbitMQ node with client "amqplib" (inside a role: the run's). */
+  connection?: BrokerConnection;
   /** The Kafka client to drive: "kafkajs" (default) or "platformatic" — or a client of your own (clients/types.ts). */
   client?: ClientName | ProducerClient;
   clientId?: string;
@@ -90,7 +91,7 @@ export class InstrumentedProducer {
   constructor(opts: InstrumentedProducerOptions = {}) {
     const ctx = roleContext();
     this.options = resolveOptions(opts, ctx?.idCarrier);
-    const connection = opts.connection ?? ctx?.connection;
+    const connection = opts.connection ?? ctx?.rabbitmq ?? ctx?.connection;
     if (typeof opts.client !== "object" && !connection) throw new InputError("BAD_OPTION", "InstrumentedProducer needs `connection` (outside a role)", { field: "connection" });
     this.client =
       typeof opts.client === "object"

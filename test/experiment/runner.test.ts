@@ -29,6 +29,8 @@ test("`perflab run --quick` of a 3×3 matrix (acks × lingerMs): summaries, cold
   assert.match(manifest.environment.kafka, /^4\./);
   assert.ok(manifest.environment.node && manifest.environment.clients.kafkajs && manifest.environment.cpu.model);
   assert.equal(manifest.repetitions.length, 27);
+  const failed = (manifest.repetitions as Array<{ configId: string; rep: number; state: string; error?: string }>).filter((x) => x.state !== "completed");
+  assert.deepEqual(failed.map((x) => `${x.configId} rep ${x.rep}: ${x.state} ${x.error ?? ""}`), [], r.stderr);
 
   const summary = readJson(path.join(runDir, "summary.json")) as Array<Record<string, unknown>>;
   const loops = summary.filter((s) => s.metric === "producerLoopMs");

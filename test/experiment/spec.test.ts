@@ -146,3 +146,25 @@ test("spec files: not found, malformed YAML and a non-mapping are one line namin
   const v = loadSpec(path.join(dir, "ok.json"));
   assert.equal(v.spec.consumers.handler, path.join(dir, "h.ts"), "relative paths are resolved against the spec file's folder");
 });
+
+test("broker: rabbitmq — amqplib, the id header and one queue by default; Kafka-only fields (matrix keys too) refused naming the field", () => {
+  const { spec, configurations } = validateSpec({ name: "r", broker: "rabbitmq", consumers: { count: 3, prefetch: 10 } });
+  assert.deepEqual([spec.producers.client, spec.consumers.client, spec.producers.idCarrier, spec.topic.partitions, spec.consumers.prefetch, spec.consumers.autoAck], ["amqplib", "amqplib", "header", 1, 10, false]);
+  assert.equal(configurations[0]!.spec.producers.client, "amqplib");
+  const mixed = specError({ name: "r", broker: "rabbitmq", kafka: { embedded: { brokers: 3 } }, producers: { compression: "gzip", idCarrier: "offsets" }, workload: { keys: "random" } });
+  assert.deepEqual(
+    mixed.issues.map((i) => i.path),
+    ["kafka", "producers.compression", "workload.keys", "producers.idCarrier"],
+  );
+  assert.match(mixed.issues[3]!.message, /RabbitMQ returns no offsets \(use header or trailer\)/);
+  const matrix = specError({ name: "r", broker: "rabbitmq", matrix: { "producers.lingerMs": [0, 5] } });
+  assert.deepEqual(matrix.issues.map((i) => i.path), ["matrix.producers.lingerMs[0]"]);
+  const faults = specError({ name: "r", broker: "rabbitmq", faults: [{ at: 1, action: "kill-broker", broker: 2 }] });
+  assert.deepEqual(faults.issues.map((i) => `${i.path}: ${i.message}`), ["faults[0].broker: is 2 but the embedded RabbitMQ is one node"]);
+  const external = specError({ name: "r", broker: "rabbitmq", rabbitmq: { url: "amqp://h" }, faults: [{ at: 1, action: "stop-broker", broker: 1 }] });
+  assert.match(external.issues[0]!.message, /stop-broker needs the embedded RabbitMQ \(no rabbitmq\.url\), not an external one/);
+  // And the other way: RabbitMQ's fields on a Kafka run.
+  const kafka = specError({ name: "k", rabbitmq: { url: "amqp://h" }, consumers: { autoAck: true, client: "amqplib" } });
+  assert.deepEqual(kafka.issues.map((i) => i.path).sort(), ["consumers.autoAck", "consumers.client", "rabbitmq"]);
+  assert.deepEqual(clientIssues(validateSpec({ name: "r", broker: "rabbitmq", consumers: { mode: "eachBatch" } }).configurations[0]!.spec).map((i) => i.path), ["consumers.mode"]);
+});
