@@ -38,7 +38,7 @@ const SPEC_CASES: Array<[string, string, RegExp]> = [
   ["silent-script", "name: x\nproducers:\n  script: ./silent.ts\n", /producers\.script: \.\/silent\.ts reports nothing to the lab: it must send through an InstrumentedProducer/],
   ["silent-audit", "name: x\nproducers:\n  script: ./silent.ts\n  idCarrier: content\n", /producers\.script: \.\/silent\.ts reports nothing to the lab: it must wrap its sends in producerAudit\(\)\.send/],
   ["content-kill", "name: x\nproducers:\n  script: ./silent.ts\n  idCarrier: content\nconsumers:\n  count: 2\nfaults:\n  - { at: 1, action: kill-consumer, consumer: 1 }\n", /faults\[0\]\.action: kill-consumer cannot be combined with producers\.idCarrier content/],
-  ["unknown-client", "name: x\nproducers:\n  client: rdkafka\n", /producers\.client: must be one of "kafkajs", "platformatic" \(got "rdkafka"\)/],
+  ["unknown-client", "name: x\nproducers:\n  client: rdkafka\n", /producers\.client: must be one of "kafkajs", "platformatic", "amqplib" \(got "rdkafka"\)/],
   ["fault-broker", "name: x\nfaults:\n  - { at: 1, action: stop-broker, broker: 3 }\n", /faults\[0\]\.broker: is 3 but kafka\.embedded\.brokers is 1/],
   ["kafka-config", "name: x\nkafka:\n  configFile: ./nope-kafka.yaml\n", /kafka\.configFile: file \.\/nope-kafka\.yaml not found/],
   ["matrix", "name: x\nmatrix:\n  producers.lingerMs: [0, -5]\n", /matrix\.producers\.lingerMs\[1\]: must be ≥ 0/],

@@ -131,3 +131,30 @@ test("specs that mix brokers: one line per field naming it and why, exit 2, no r
   assert.ok(!fs.existsSync(path.join(workspace, "reports")) || fs.readdirSync(path.join(workspace, "reports")).length === 0, "no run directory");
   assert.equal(readRabbitState(env.PERFLAB_STATE_DIR), null, "no node started");
 });
+
+test("a consumer killed (SIGKILL) mid-run on RabbitMQ: its unacked deliveries go to the other consumer — nothing lost, at most a prefetch window of duplicates", { timeout: 300_000 }, async () => {
+  const dir = tempDir("perflab-rmq-kc-");
+  const env = { PERFLAB_STATE_DIR: tempDir("perflab-rmq-state-"), PERFLAB_WORKSPACE: tempDir("perflab-rmq-ws-") };
+  const spec = path.join(dir, "kill-consumer.yaml");
+  fs.writeFileSync(
+    spec,
+    [
+      "name: rmq-kill-consumer",
+      "broker: rabbitmq",
+      "workload: { messages: 6000, messageSize: 100, rate: 2000 }",
+      "consumers: { count: 2, prefetch: 50, commit: per-message, processing: { kind: sleep, sleepMs: 1 } }",
+      "repetitions: 1",
+      "warmup: 0",
+      "faults: [{ at: 1.5, action: kill-consumer, consumer: 0 }]",
+      "",
+    ].join("\n"),
+  );
+  const r = await runCli(["run", spec], { env, timeoutMs: 280_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const runDir = r.stdout.trim().split("\n").at(-1)!;
+  const rec = readJson(path.join(runDir, "manifest.json")).repetitions[0];
+  assert.deepEqual(rec.faults.map((f: { action: string; ok: boolean }) => [f.action, f.ok]), [["kill-consumer", true]]);
+  const [a] = readJson(path.join(runDir, "accounting.json")) as Array<Record<string, number>>;
+  assert.deepEqual([a!.produced, a!.acked, a!.consumed, a!.lost], [6000, 6000, 6000, 0], JSON.stringify(a));
+  assert.ok(a!.duplicates <= 50, `redelivered: at most the killed consumer's prefetch window (${a!.duplicates})`);
+});
