@@ -1,7 +1,7 @@
 // test-kind: exclusive
 // JupyterLab as a user lives in it: `npm run lab`'s own start script (as root it must add --allow-root),
 // driven in Chromium with playwright-core the way Galata does (open by path, Run All, wait for every
-// execution count and an idle kernel). Notebook 00 and two experiment notebooks in quick mode: no error
+// execution count and an idle kernel). Notebook 00 and three experiment notebooks in quick mode: no error
 // output, every figure drawn; the page reloaded and a second tab: still drawn; a rerun after the reload;
 // Kernel ▸ Interrupt on a long cell: one line, the kernel idle within 10 s, no role process left, a rerun
 // works; the flamegraph link opens the flamegraph through the Jupyter server; File ▸ Save and Export
@@ -19,6 +19,7 @@ import { launchBrowser, watchPage } from "./helpers/browser";
 import { roleProcessesOf, tempDir, testKafka } from "./helpers/kafka";
 import { waitFor } from "../src/util/timeout";
 import { processesMentioning } from "../src/util/process";
+import { readRabbitState } from "../src/rabbitmq";
 
 const token = `t${Math.random().toString(36).slice(2)}`;
 // Inside the repository (so the kernel resolves kafka-perf-lab from its node_modules), never the committed notebooks.
@@ -45,7 +46,7 @@ async function freePort(): Promise<number> {
 
 before(async () => {
   fs.mkdirSync(nbDir, { recursive: true });
-  for (const nb of ["00-hello-kafka.ipynb", "01-quickstart.ipynb", "04-hot-spots.ipynb"]) fs.copyFileSync(path.join(repoRoot, "notebooks", nb), path.join(nbDir, nb));
+  for (const nb of ["00-hello-kafka.ipynb", "01-quickstart.ipynb", "04-hot-spots.ipynb", "12-kafka-vs-rabbitmq.ipynb"]) fs.copyFileSync(path.join(repoRoot, "notebooks", nb), path.join(nbDir, nb));
   fs.symlinkSync(path.join(repoRoot, "examples"), path.join(lab, "examples"));
   fs.writeFileSync(path.join(nbDir, "params.json"), JSON.stringify({ mode: "quick" }));
   const { stateDir } = await testKafka();
@@ -276,4 +277,57 @@ test("04-hot-spots: the flamegraph link opens the flamegraph through the Jupyter
   assert.deepEqual(watch.consoleErrors, []);
   await offline.close();
   await p.close();
+});
+
+test("12-kafka-vs-rabbitmq: both brokers from the kernel, every figure drawn, still drawn after a reload; the RabbitMQ node it started is gone", { timeout: 600_000 }, async () => {
+  const p = await openNotebook("12-kafka-vs-rabbitmq.ipynb");
+  await runAll(p, 500_000);
+  assert.deepEqual(await errorOutputs(p), []);
+  // From the notebook's model: JupyterLab renders only the cells in view.
+  const text = await p.evaluate(() => {
+    type Cells = { length: number; get(i: number): { toJSON(): { outputs?: Array<{ text?: string | string[] }> } } };
+    const cells = ((window as unknown as Win).jupyterapp.shell.currentWidget as { content: { model: { cells: Cells } } }).content.model.cells;
+    return Array.from({ length: cells.length }, (_, i) => (cells.get(i).toJSON().outputs ?? []).map((o) => [o.text ?? ""].flat().join("")).join("")).join("\n");
+  });
+  assert.match(text, /RabbitMQ 3\.\d+\.\d+ at 127\.0\.0\.1:\d+/);
+  assert.match(text, /accounting on RabbitMQ, every measured repetition: produced \d+ · consumed \d+ · lost 0 · duplicates 0/);
+  assert.match(text, /RabbitMQ node stopped/);
+  await allDrawn(p, 4);
+  const file = path.join(nbDir, "12-kafka-vs-rabbitmq.ipynb");
+  const before = fs.statSync(file).size;
+  await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
+  await waitFor("the notebook to be saved with its outputs", () => (fs.statSync(file).size > before + 10_000 ? true : undefined), { timeoutMs: 30_000 });
+  assert.match(fs.readFileSync(file, "utf8"), /application\/vnd\.plotly\.v1\+json/, "the saved notebook holds its figures");
+  await p.reload();
+  await p.waitForFunction(() => ((window as unknown as Win).jupyterapp?.shell.currentWidget as { context?: { path?: string } } | null)?.context?.path === "12-kafka-vs-rabbitmq.ipynb", null, { timeout: 90_000 });
+  await p.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 60_000 });
+  // After a reload JupyterLab renders only the cells in view: scroll to each figure cell, as a reader does.
+  const figureCells = await waitFor("the reloaded notebook's figure outputs", async () => {
+    const found = await p.evaluate(() => {
+      type Cells = { length: number; get(i: number): { toJSON(): { outputs?: Array<{ data?: Record<string, unknown> }> } } };
+      const cells = ((window as unknown as Win).jupyterapp.shell.currentWidget as { content?: { model?: { cells: Cells } } } | null)?.content?.model?.cells;
+      if (!cells) return [];
+      return Array.from({ length: cells.length }, (_, i) => i).filter((i) => (cells.get(i).toJSON().outputs ?? []).some((o) => "application/vnd.plotly.v1+json" in (o.data ?? {})));
+    });
+    return found.length >= 2 ? found : undefined; // the latency cell and the slow-consumer cell
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  for (const i of figureCells) {
+    await p.evaluate(async (index) => {
+      const nb = ((window as unknown as Win).jupyterapp.shell.currentWidget as { content: { activeCellIndex: number; scrollToItem(i: number, align?: string): Promise<void> } }).content;
+      nb.activeCellIndex = index;
+      await nb.scrollToItem(index, "start");
+    }, i);
+    await waitFor(`the figures of cell ${i} to be drawn after the reload`, async () => {
+      const f = await p.evaluate((index) => {
+        const cell = document.querySelector(`.jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
+        return { divs: cell?.querySelectorAll(".plab-figure").length ?? 0, drawn: cell?.querySelectorAll(".plab-figure .main-svg").length ?? 0 };
+      }, i);
+      return f.divs > 0 && f.drawn >= f.divs ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+  }
+  await p.close();
+  // The notebook's last cell stopped the node: no state left, and no process of the node's private folder.
+  const { stateDir } = await testKafka();
+  assert.equal(readRabbitState(stateDir), null);
+  assert.deepEqual(processesMentioning(path.join(stateDir, "rabbitmq")), []);
 });

@@ -150,7 +150,12 @@ class RoleProcess {
     } catch (err) {
       this.fail(rep, err, false);
     }
-    if (this.config!.kind === "producer") await this.control.send({ type: "finished", roleId: this.roleId, rep });
+    if (this.config!.kind === "producer") {
+      // The final counts before "finished" (same socket, in order): a drain that compares what consumers
+      // received with what producers had acked must not read a count up to a second old.
+      await this.control.send({ type: "progress", roleId: this.roleId, rep, ...this.driver!.progress() });
+      await this.control.send({ type: "finished", roleId: this.roleId, rep });
+    }
   }
 
   private async stop(rep: number): Promise<void> {
