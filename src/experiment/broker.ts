@@ -19,7 +19,7 @@ import type { SeriesRow } from "../results/rows";
 import type { RoleConfig } from "../roles/role-config";
 import type { ExperimentSpec, ValidatedSpec } from "../spec";
 import { isAlive } from "../util/process";
-import { sleep } from "../util/timeout";
+import { settleWithin, sleep } from "../util/timeout";
 import { waitDrained } from "./drain";
 import { waitQueueDrained } from "./drain-queue";
 import type { FaultScheduler } from "./faults";
@@ -200,8 +200,12 @@ class RabbitBroker implements Broker {
     });
   }
   async reachableWithin(ms: number): Promise<boolean> {
-    const ok = this.checkReachable().then(() => true, () => false);
-    return Promise.race([ok, sleep(ms).then(() => false)]);
+    let ok = false;
+    await settleWithin(
+      this.checkReachable().then(() => void (ok = true)),
+      ms,
+    );
+    return ok;
   }
   createDestination(name: string): Promise<void> {
     return this.admin.declareQueue(name);
