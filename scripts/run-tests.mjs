@@ -2,7 +2,7 @@
 //   1. checks (full runs only): TypeScript over src/ and test/ (tsc --noEmit), ESLint, the architecture check;
 //   2. runs the unit test files (no Kafka, no browser: marked `// test-kind: unit` in their first lines);
 //   3. runs the integration files with several files at a time (those marked `// test-duration: long`
-//      first), then the `// test-kind: exclusive` files
+//      first, `// test-order: last` last), then the `// test-kind: exclusive` files
 //      (timing known answers, benchmarks-like checks) one at a time, alone on the machine;
 //   4. takes down every Kafka cluster the tests shared, and fails if any broker JVM is left.
 // Usage: node scripts/run-tests.mjs [--unit] [--no-checks] [--concurrency N] [substring …]
@@ -31,8 +31,12 @@ function kindOf(file) {
   return m ? m[1] : "integration";
 }
 
-/** Files marked `// test-duration: long` (minutes, mostly waiting on brokers) start first: the run ends sooner. */
-const longFirst = (list) => [...list.filter((f) => /\/\/ test-duration: long/.test(headOf(f))), ...list.filter((f) => !/\/\/ test-duration: long/.test(headOf(f)))];
+/**
+ * Files marked `// test-duration: long` (minutes, mostly waiting on brokers) start first: the run ends sooner.
+ * Files marked `// test-order: last` start last, in the run's tail, when fewer files share the two cores.
+ */
+const durationOf = (f) => (/\/\/ test-duration: long/.test(headOf(f)) ? 0 : /\/\/ test-order: last/.test(headOf(f)) ? 2 : 1);
+const longFirst = (list) => [0, 1, 2].flatMap((d) => list.filter((f) => durationOf(f) === d));
 
 const files = fs
   .readdirSync(path.join(root, "test"), { recursive: true })

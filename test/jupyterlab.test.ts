@@ -1,4 +1,4 @@
-// test-kind: exclusive
+// test-order: last
 // JupyterLab as a user lives in it: `npm run lab`'s own start script (as root it must add --allow-root),
 // driven in Chromium with playwright-core the way Galata does (open by path, Run All, wait for every
 // execution count and an idle kernel). Notebook 00 and three experiment notebooks in quick mode: no error
@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { repoRoot } from "./helpers/cli";
 import { launchBrowser, watchPage } from "./helpers/browser";
-import { roleProcessesOf, tempDir, testKafka } from "./helpers/kafka";
+import { javaProcessesOf, roleProcessesOf, tempDir } from "./helpers/kafka";
 import { waitFor } from "../src/util/timeout";
 import { processesMentioning } from "../src/util/process";
 import { readRabbitState } from "../src/rabbitmq";
@@ -26,6 +26,9 @@ const token = `t${Math.random().toString(36).slice(2)}`;
 const lab = fs.mkdtempSync(path.join(repoRoot, ".perflab", "jlab-"));
 const nbDir = path.join(lab, "notebooks");
 const workspace = tempDir("perflab-jlab-ws-");
+// A state folder of its own: the kernels start their Kafka cluster and RabbitMQ node there (and stop them),
+// so this file can run beside the notebook tests, which use the shared cluster's folder.
+const stateDir = tempDir("perflab-jlab-state-");
 const artifacts = path.join(repoRoot, ".perflab", "test-artifacts", "jupyterlab");
 let server: ChildProcess | null = null;
 let serverLog = "";
@@ -49,7 +52,6 @@ before(async () => {
   for (const nb of ["00-hello-kafka.ipynb", "01-quickstart.ipynb", "04-hot-spots.ipynb", "12-kafka-vs-rabbitmq.ipynb"]) fs.copyFileSync(path.join(repoRoot, "notebooks", nb), path.join(nbDir, nb));
   fs.symlinkSync(path.join(repoRoot, "examples"), path.join(lab, "examples"));
   fs.writeFileSync(path.join(nbDir, "params.json"), JSON.stringify({ mode: "quick" }));
-  const { stateDir } = await testKafka();
   port = await freePort();
   // The user's command: scripts/lab.sh (what `npm run lab` runs after the set-up), on the copied notebooks.
   server = spawn("bash", [path.join(repoRoot, "scripts", "lab.sh"), `--notebook-dir=${nbDir}`, `--port=${port}`, "--no-browser", `--IdentityProvider.token=${token}`, "--LabApp.expose_app_in_browser=True"], {
@@ -99,6 +101,11 @@ after(async () => {
   await waitFor("every kernel of this JupyterLab to exit", () => (processesMentioning(path.join(lab, "runtime")).length === 0 ? true : undefined), { timeoutMs: 20_000 }).catch(() => {
     for (const pid of processesMentioning(path.join(lab, "runtime"))) process.kill(pid, "SIGKILL");
     assert.fail("a kernel outlived JupyterLab");
+  });
+  // The Kafka cluster the kernels started goes with its last owner (its watchdog stops it).
+  await waitFor("the kernels' Kafka brokers to stop", () => (javaProcessesOf(stateDir).length === 0 ? true : undefined), { timeoutMs: 60_000 }).catch(() => {
+    for (const pid of javaProcessesOf(stateDir)) process.kill(pid, "SIGKILL");
+    assert.fail("a broker outlived the kernels that started it");
   });
   fs.rmSync(lab, { recursive: true, force: true });
 });
@@ -327,7 +334,6 @@ test("12-kafka-vs-rabbitmq: both brokers from the kernel, every figure drawn, st
   }
   await p.close();
   // The notebook's last cell stopped the node: no state left, and no process of the node's private folder.
-  const { stateDir } = await testKafka();
   assert.equal(readRabbitState(stateDir), null);
   assert.deepEqual(processesMentioning(path.join(stateDir, "rabbitmq")), []);
 });

@@ -12,6 +12,7 @@ import {
   startRabbitNode,
   stopEmbeddedRabbitMQ,
   stopRabbitNode,
+  syncRabbitMetadata,
   type RabbitConnection,
 } from "../rabbitmq";
 import type { Manifest } from "../results/model";
@@ -207,8 +208,10 @@ class RabbitBroker implements Broker {
     );
     return ok;
   }
-  createDestination(name: string): Promise<void> {
-    return this.admin.declareQueue(name);
+  async createDestination(name: string, spec: ExperimentSpec): Promise<void> {
+    await this.admin.declareQueue(name);
+    // A node the run will stop or kill keeps the queue it is about to lose messages from (see syncRabbitMetadata).
+    if (this.faults && spec.faults.some((f) => f.action === "kill-broker" || f.action === "stop-broker")) await syncRabbitMetadata({ stateDir: this.stateDir });
   }
   deleteDestinations(names: string[]): Promise<void> {
     return this.admin.deleteQueues(names);

@@ -11,6 +11,7 @@ export {
   startRabbitNode,
   stopRabbitNode,
   stopEmbeddedRabbitMQ,
+  syncRabbitMetadata,
   type RabbitState,
   type RabbitStatus,
   type StartRabbitOptions,

@@ -14,12 +14,15 @@ export interface TestKafka {
 /** Users of the shared SASL cluster (tests plant and search for these secrets). */
 export const SASL_USERS = { alice: "lab-Secret-9f27c", "planted-user-51f3": "Pl4nted-S3cret-7a1c9e" } as const;
 
-type SharedKind = "single" | "three" | "sasl";
+type SharedKind = "single" | "three-a" | "three-b" | "sasl";
 const SHARED: Record<SharedKind, StartEmbeddedKafkaOptions> = {
   single: { brokers: 1 },
-  three: { brokers: 3 },
+  "three-a": { brokers: 3 },
+  "three-b": { brokers: 3 },
   sasl: { brokers: 1, saslUsers: { ...SASL_USERS } },
 };
+/** The pool of shared 3-broker clusters: two tests that stop brokers can run at once, each on its own. */
+const THREE: SharedKind[] = ["three-a", "three-b"];
 
 /**
  * Clusters shared by the test files of one `npm test`: the driver (scripts/run-tests.mjs) gives a folder
@@ -34,31 +37,40 @@ function sharedRoot(): { root: string; owner: number } {
   return { root: own, owner: process.pid };
 }
 
-/** An exclusive lock shared by processes (mkdir), taken over from a dead holder; waits up to `timeoutMs`. */
-async function withLock<T>(dir: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Take the lock `dir` (mkdir) if it is free or its holder is dead; false if a live process holds it. */
+function tryLock(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "pid"), String(process.pid));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    let holder: number;
     try {
-      fs.mkdirSync(dir);
-      fs.writeFileSync(path.join(dir, "pid"), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      let holder: number;
-      try {
-        holder = Number(fs.readFileSync(path.join(dir, "pid"), "utf8"));
-      } catch {
-        holder = 0; // between mkdir and the pid write
-      }
-      if (holder && !isAlivePid(holder)) fs.rmSync(dir, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`test lock ${dir} held by pid ${holder} for ${timeoutMs / 1000} s`, { cause: err });
-      else await sleep(200);
+      holder = Number(fs.readFileSync(path.join(dir, "pid"), "utf8"));
+    } catch {
+      return false; // between mkdir and the pid write: a live holder
     }
+    if (holder && !isAlivePid(holder)) fs.rmSync(dir, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/**
+ * An exclusive lock shared by processes: the first of `dirs` that is free (taken over from a dead holder),
+ * waiting up to `timeoutMs`; `fn` gets the index of the lock it holds.
+ */
+async function withLock<T>(dirs: string[], fn: (index: number) => Promise<T>, timeoutMs = 600_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let index: number;
+  while ((index = dirs.findIndex(tryLock)) < 0) {
+    if (Date.now() > deadline) throw new Error(`test locks ${dirs.join(", ")} held for ${timeoutMs / 1000} s`);
+    await sleep(200);
   }
   try {
-    return await fn();
+    return await fn(index);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dirs[index]!, { recursive: true, force: true });
   }
 }
 
@@ -79,7 +91,7 @@ export function sharedCluster(kind: SharedKind): Promise<TestKafka> {
   if (!p) {
     const { root, owner } = sharedRoot();
     const stateDir = path.join(root, kind);
-    p = withLock(`${stateDir}.lock`, async () => {
+    p = withLock([`${stateDir}.lock`], async () => {
       // A cluster already up is taken as it is: another file may hold it with a broker stopped on purpose.
       const k = findEmbeddedKafka({ stateDir }) ?? (await ensureEmbeddedKafka({ ...SHARED[kind], basePort: "auto", stateDir, owner }));
       return { conn: embeddedConnection(k.bootstrap), bootstrap: k.bootstrap, stateDir };
@@ -95,12 +107,15 @@ export function testKafka(): Promise<TestKafka> {
 }
 
 /**
- * The shared 3-broker cluster, for one test at a time: tests that stop or kill brokers hold it exclusively,
- * and every broker is up again (restarted if needed) before the next test gets it.
+ * A shared 3-broker cluster, for one test at a time: tests that stop or kill brokers hold one exclusively,
+ * and every broker is up again (restarted if needed) before the next test gets it. The pool has two, so
+ * two such tests (mostly waiting on leader elections and session timeouts) run side by side; the second
+ * cluster starts only when a test finds the first one taken.
  */
 export async function withThreeBrokers<T>(fn: (k: TestKafka) => Promise<T>): Promise<T> {
-  const k = await sharedCluster("three");
-  return withLock(`${k.stateDir}.exclusive`, async () => {
+  const { root } = sharedRoot();
+  return withLock(THREE.map((kind) => path.join(root, `${kind}.exclusive`)), async (index) => {
+    const k = await sharedCluster(THREE[index]!);
     const reset = async () => {
       const cluster = new EmbeddedKafka(k.stateDir);
       for (const b of (await cluster.status()).brokers) if (b.state === "paused") await cluster.resumeBroker(b.id);
