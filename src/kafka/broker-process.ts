@@ -214,10 +214,28 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** A base port where every port a cluster of `count` brokers needs is free (random search, 50 tries). */
+/** Lowest local port the kernel hands to outgoing connections (Linux's ip_local_port_range; else IANA's 49152). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (low > 0) return low;
+  } catch {
+    // not Linux
+  }
+  return 49152;
+}
+
+/**
+ * A base port where every port a cluster of `count` brokers needs is free (random search, 50 tries). The
+ * search stays below the ephemeral range where it can: a port found free there can be taken by any outgoing
+ * connection in the seconds before the broker binds it (seen here: "Address already in use" starting a
+ * second 3-broker cluster beside a CPU hog). A cluster uses ports base … base + 2xx.
+ */
 export async function findFreeBase(count: number, host = "127.0.0.1", withInternal = false): Promise<number> {
+  const top = ephemeralLow() - 300;
+  const [from, span] = top >= 21000 ? [20000, top - 20000] : [20000, 30000];
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
+    const base = from + Math.floor(Math.random() * span);
     const ports = allPorts(brokerPorts(count, base, withInternal));
     let ok = true;
     for (const p of ports) if (!(await portFree(p.port, host))) ok = false;
