@@ -35,8 +35,8 @@ function kindOf(file) {
  * Files marked `// test-duration: long` (minutes, mostly waiting on brokers) start first: the run ends sooner.
  * Files marked `// test-order: last` start last, in the run's tail, when fewer files share the two cores.
  */
-const durationOf = (f) => (/\/\/ test-duration: long/.test(headOf(f)) ? 0 : /\/\/ test-order: last/.test(headOf(f)) ? 2 : 1);
-const longFirst = (list) => [0, 1, 2].flatMap((d) => list.filter((f) => durationOf(f) === d));
+const orderOf = (f) => (/\/\/ test-duration: long/.test(headOf(f)) ? 0 : /\/\/ test-order: last/.test(headOf(f)) ? 2 : 1);
+const longFirst = (list) => [0, 1, 2].flatMap((d) => list.filter((f) => orderOf(f) === d));
 
 const files = fs
   .readdirSync(path.join(root, "test"), { recursive: true })

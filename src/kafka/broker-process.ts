@@ -7,7 +7,7 @@ import net from "node:net";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { ClusterError } from "../errors";
-import { isAlive, tailFile, terminate } from "../util/process";
+import { isAlive, runCommand, tailFile, terminate } from "../util/process";
 import { nodeEntryArgs } from "../util/node-entry";
 import { waitFor } from "../util/timeout";
 import { allPorts, brokerPorts, type BrokerPorts } from "./broker-config";
@@ -97,27 +97,10 @@ export async function formatStorage(state: ClusterState, b: BrokerState, log4jFi
     "--ignore-formatted",
     ...extra,
   ];
-  const out = await runJava(state.javaCommand, args, 120_000, signal);
+  const out = await runCommand(state.javaCommand, args, { timeoutMs: 120_000, signal });
   if (out.code !== 0) {
     throw new ClusterError("FORMAT_FAILED", `formatting storage of broker ${b.id} failed (exit ${out.code}): ${lastLines(out.output)}`);
   }
-}
-
-function runJava(java: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(java, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const kill = () => child.kill("SIGKILL");
-    const timer = setTimeout(kill, timeoutMs);
-    signal?.addEventListener("abort", kill, { once: true });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", kill);
-      resolve({ code, output });
-    });
-  });
 }
 
 function lastLines(text: string, n = 3): string {

@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { SetupError } from "../errors";
 import { packageRoot } from "../paths";
+import { runCommand } from "../util/process";
 
 /** The pom.xml that names the Kafka broker version and its jars (fetched from Maven Central). */
 export const kafkaPom = path.join(packageRoot, "kafka", "pom.xml");
@@ -67,17 +68,7 @@ export async function ensureKafkaJars(opts: { log?: (line: string) => void } = {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   opts.log?.(`fetching Kafka jars from Maven Central (${path.relative(process.cwd(), kafkaPom) || kafkaPom}) …`);
   const args = ["-q", "-B", "-f", kafkaPom, "dependency:copy-dependencies", `-DoutputDirectory=${tmp}`, "-DincludeScope=runtime"];
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn("mvn", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15 * 60_000);
-    child.on("close", (c) => {
-      clearTimeout(timer);
-      resolve({ code: c, output });
-    });
-  });
+  const { code, output } = await runCommand("mvn", args, { timeoutMs: 15 * 60_000 });
   if (code !== 0 || findKafkaJar(tmp) === null) {
     fs.rmSync(tmp, { recursive: true, force: true });
     const last = output.trim().split("\n").slice(-3).join(" | ");

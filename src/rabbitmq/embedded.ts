@@ -12,7 +12,7 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { ClusterError, PerfLabError, SetupError } from "../errors";
 import { stateDir as defaultStateDir, writeJsonAtomic } from "../paths";
-import { isAlive, processesMentioning, sendSignal, tailFile, terminate } from "../util/process";
+import { isAlive, processesMentioning, runCommand, sendSignal, tailFile, terminate } from "../util/process";
 import { nodeEntryArgs } from "../util/node-entry";
 import { waitFor } from "../util/timeout";
 
@@ -212,14 +212,7 @@ export async function syncRabbitMetadata(opts: { stateDir?: string; timeoutMs?: 
   const ctl = path.join(path.dirname(findRabbitServer()), "rabbitmqctl");
   const env = nodeEnv(s.dir, path.join(s.dir, "rabbitmq.conf"), s);
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const child = spawn(ctl, ["eval", "mnesia:sync_log()."], { env, cwd: s.dir, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const code = await new Promise<number | null>((resolve) => {
-    child.on("error", () => resolve(-1));
-    child.on("close", (c) => resolve(c));
-  });
+  const { code, output: out } = await runCommand(ctl, ["eval", "mnesia:sync_log()."], { timeoutMs, env, cwd: s.dir });
   if (code !== 0 || !/\bok\b/.test(out)) throw new ClusterError("RABBITMQ_SYNC", `rabbitmqctl eval mnesia:sync_log() failed (exit ${code}, ${timeoutMs / 1000} s limit): ${out.trim().slice(-300)}`);
 }
 

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { spawn } from "node:child_process";
 import { sleep } from "./timeout";
 
 /** True if a process with this pid exists (and is not a zombie we could reap). */
@@ -87,4 +88,34 @@ export function tailFile(file: string, lines = 20): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * Run a command to its end with stdout and stderr collected together; killed (SIGKILL) after `timeoutMs` or
+ * on `signal`. Never rejects: a command that cannot start gives code null and the error as its output.
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  opts: { timeoutMs: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv; cwd?: string },
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: opts.env, cwd: opts.cwd });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const kill = () => child.kill("SIGKILL");
+    const timer = setTimeout(kill, opts.timeoutMs);
+    opts.signal?.addEventListener("abort", kill, { once: true });
+    const done = (code: number | null) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", kill);
+      resolve({ code, output });
+    };
+    child.on("error", (err) => {
+      output += err.message;
+      done(null);
+    });
+    child.on("close", done);
+  });
 }
