@@ -71,10 +71,29 @@ export function brokersTable(r = read("brokers")) {
   ].join("\n");
 }
 
+/** Embedded Kafka start-up, with and without the class-data archives. */
+export function kafkaStartupTable(r = read("kafka-startup")) {
+  const sec = (s) => `${(s.mean / 1000).toFixed(2)} s ± ${(s.std / 1000).toFixed(2)} s`;
+  const cpu = (s) => `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}`;
+  const R = r.ratioWithOverWithoutArchives;
+  const row = (label, v, wall, cpuRatio) =>
+    `| ${label} | ${sec(r.wallMs[v])} | ${sec(r.wallMs[`${v}NoArchive`])} | ${ratio(wall, true)} | ${cpu(r.cpuSeconds[v])} | ${cpu(r.cpuSeconds[`${v}NoArchive`])} | ${ratio(cpuRatio, true)} |`;
+  return [
+    "| `perflab kafka up` to metadata showing every broker | wall, archives | wall, without | ratio (95% CI) | CPU-s, archives | CPU-s, without | ratio (95% CI) |",
+    "|---|---|---|---|---|---|---|",
+    row("1 broker", "up1", R.up1Wall, R.up1Cpu),
+    row("3 brokers", "up3", R.up3Wall, R.up3Cpu),
+    "",
+    `Baseline in the same run: a bare broker JVM (no archive, formatted beforehand) to its "Kafka Server started" line in ${sec(r.bareBrokerToStartedLogMs)}; ${r.reps} interleaved rounds, Kafka ${r.kafkaVersion}, ${r.machine.java}, ${r.machine.cpus} cores.`,
+  ].join("\n");
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   console.log(instrumentationTable());
   console.log();
   console.log(clientsTable());
   console.log();
   console.log(brokersTable());
+  console.log();
+  console.log(kafkaStartupTable());
 }

@@ -77,6 +77,7 @@ function jvmArgs(state: ClusterState, logFile: string, log4jFile: string, heapMb
     `-Xms${Math.min(256, heapMb)}m`,
     `-Xmx${heapMb}m`,
     ...gcAndJit,
+    ...((tool ? state.jvmExtras?.format : state.jvmExtras?.broker) ?? []),
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
     `-Dlog4j2.configurationFile=${log4jFile}`,

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ClusterError } from "../errors";
+import type { ClusterJvmExtras } from "./class-archive";
 import { stateDir as defaultStateDir, writeJsonAtomic } from "../paths";
 import { isAlive, processCommandLine } from "../util/process";
 
@@ -36,6 +37,8 @@ export interface ClusterState {
   watchdogPid: number | null;
   /** SASL mechanisms on the client listener, [] for PLAINTEXT. Passwords are never stored here. */
   saslMechanisms: string[];
+  /** JVM flags added to the lab's for broker and formatter JVMs (the class-data archives); absent: none. */
+  jvmExtras?: ClusterJvmExtras;
   brokers: BrokerState[];
 }
 

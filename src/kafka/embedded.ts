@@ -17,6 +17,7 @@ import {
   type ClusterState,
 } from "./cluster-state";
 import { findJava } from "./java";
+import { classArchiveArgs, type ClusterJvmExtras } from "./class-archive";
 import { ensureKafkaJars, kafkaVersion } from "./jars";
 import { bootstrapOf, embeddedKafkaStatus, signalBroker, startBroker, stopBroker, type ClusterStatus } from "./broker-ops";
 
@@ -46,6 +47,8 @@ export interface StartEmbeddedKafkaOptions {
   brokerConfig?: Record<string, string | number | boolean>;
   /** Aborting (e.g. on Ctrl-C) stops what was started and removes it. */
   signal?: AbortSignal;
+  /** JVM flags added to the lab's own; default: the class-data archives, when `perflab setup kafka-jars` built them. */
+  jvmExtras?: ClusterJvmExtras;
   /** Progress lines ("formatting storage", "waiting for metadata 2/3"). */
   log?: (line: string) => void;
 }
@@ -157,7 +160,8 @@ export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): 
     const ports = brokerPorts(count, basePort, withInternal);
     await assertPortsFree(ports, host);
 
-    const state = writeClusterFiles(paths, { count, host, heapMb, withInternal, version, jarsDir, javaCommand: java.command, ports, opts });
+    const jvmExtras = opts.jvmExtras ?? classArchiveArgs({ javaCommand: java.command, versionLine: java.versionLine, jarsDir });
+    const state = writeClusterFiles(paths, { count, host, heapMb, withInternal, version, jarsDir, javaCommand: java.command, jvmExtras, ports, opts });
     const log4jFile = path.join(paths.root, "log4j2.yaml");
     writeClusterState(paths, state);
 
@@ -192,7 +196,18 @@ export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): 
 /** The state file, log4j config and every broker's server.properties of a new cluster (nothing started yet). */
 function writeClusterFiles(
   paths: ClusterPaths,
-  c: { count: number; host: string; heapMb: number; withInternal: boolean; version: string; jarsDir: string; javaCommand: string; ports: BrokerPorts[]; opts: StartEmbeddedKafkaOptions },
+  c: {
+    count: number;
+    host: string;
+    heapMb: number;
+    withInternal: boolean;
+    version: string;
+    jarsDir: string;
+    javaCommand: string;
+    jvmExtras: ClusterJvmExtras;
+    ports: BrokerPorts[];
+    opts: StartEmbeddedKafkaOptions;
+  },
 ): ClusterState {
   fs.mkdirSync(paths.root, { recursive: true });
   fs.mkdirSync(paths.logsDir, { recursive: true });
@@ -208,6 +223,7 @@ function writeClusterFiles(
     ownerPid: c.opts.owner ?? null,
     watchdogPid: null,
     saslMechanisms: c.withInternal ? ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] : [],
+    jvmExtras: c.jvmExtras,
     brokers: c.ports.map((p) => brokerStateFor(paths, p, c.host)),
   };
   for (const b of state.brokers) {

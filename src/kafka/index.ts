@@ -18,6 +18,8 @@ export {
 } from "./embedded";
 export { findJava, parseJavaMajor, type JavaInfo } from "./java";
 export { ensureKafkaJars, kafkaJarsDir, kafkaJarsReady, kafkaVersion } from "./jars";
+export { ensureClassArchives } from "./class-archive-training";
+export { classArchivesDir } from "./class-archive";
 export { brokerProperties, brokerPorts, type SaslMechanism } from "./broker-config";
 export { registeredBrokerIds } from "./probe";
 export {
