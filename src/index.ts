@@ -175,3 +175,7 @@ export {
 } from "./viz";
 export { setupNotebook, notebookParams, show, showTable, showHtml, showMarkdown, showFrame, showRunSummary, showStats, showAccounting, showLinks, runLinks, type RunLink, type NotebookParams } from "./notebook";
 export { writeRunReport, buildRunReport, executeNotebooks } from "./report";
+
+// Loaded in a notebook: the kernel exits when its Jupyter server is gone, so nothing it started outlives it.
+import { watchKernelParent } from "./notebook/kernel-parent";
+watchKernelParent();
