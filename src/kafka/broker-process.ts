@@ -3,13 +3,13 @@
  * watchdog, ports, teardown. embedded.ts holds the cluster's public operations on top of these.
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { ClusterError } from "../errors";
 import { isAlive, runCommand, tailFile, terminate } from "../util/process";
 import { nodeEntryArgs } from "../util/node-entry";
 import { waitFor } from "../util/timeout";
+import { findFreeBase as findFreePortBase, portFree } from "../util/ports";
 import { allPorts, brokerPorts, type BrokerPorts } from "./broker-config";
 import { brokerAlive, type BrokerState, type ClusterPaths, type ClusterState } from "./cluster-state";
 import { registeredBrokerIds } from "./probe";
@@ -190,40 +190,12 @@ export async function assertPortsFree(ports: BrokerPorts[], host: string): Promi
   }
 }
 
-function portFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
-
-/** Lowest local port the kernel hands to outgoing connections (Linux's ip_local_port_range; else IANA's 49152). */
-function ephemeralLow(): number {
-  try {
-    const low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
-    if (low > 0) return low;
-  } catch {
-    // not Linux
-  }
-  return 49152;
-}
-
 /**
- * A base port where every port a cluster of `count` brokers needs is free (random search, 50 tries). The
- * search stays below the ephemeral range where it can: a port found free there can be taken by any outgoing
- * connection in the seconds before the broker binds it (seen here: "Address already in use" starting a
- * second 3-broker cluster beside a CPU hog). A cluster uses ports base … base + 2xx.
+ * A base port where every port a cluster of `count` brokers needs is free, below the ephemeral range (see
+ * util/ports). A cluster uses ports base … base + 2xx.
  */
 export async function findFreeBase(count: number, host = "127.0.0.1", withInternal = false): Promise<number> {
-  const top = ephemeralLow() - 300;
-  const [from, span] = top >= 21000 ? [20000, top - 20000] : [20000, 30000];
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = from + Math.floor(Math.random() * span);
-    const ports = allPorts(brokerPorts(count, base, withInternal));
-    let ok = true;
-    for (const p of ports) if (!(await portFree(p.port, host))) ok = false;
-    if (ok) return base;
-  }
-  throw new ClusterError("NO_FREE_PORTS", `found no free ports for ${count} broker(s) on ${host}`);
+  const base = await findFreePortBase((b) => allPorts(brokerPorts(count, b, withInternal)).map((p) => p.port), 300, host);
+  if (base === null) throw new ClusterError("NO_FREE_PORTS", `found no free ports for ${count} broker(s) on ${host}`);
+  return base;
 }

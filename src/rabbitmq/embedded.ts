@@ -7,7 +7,6 @@
  * unacknowledged counts. `down`, SIGINT and a dead owner (a watchdog process) leave no beam.smp or epmd.
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { ClusterError, PerfLabError, SetupError } from "../errors";
@@ -15,6 +14,7 @@ import { stateDir as defaultStateDir, writeJsonAtomic } from "../paths";
 import { isAlive, processesMentioning, runCommand, sendSignal, tailFile, terminate } from "../util/process";
 import { nodeEntryArgs } from "../util/node-entry";
 import { waitFor } from "../util/timeout";
+import { findFreeBase } from "../util/ports";
 
 export interface RabbitState {
   nodeName: string;
@@ -74,15 +74,11 @@ export function findRabbitServer(): string {
   return found;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
+/** AMQP, management, distribution and epmd ports: four in a row, below the ephemeral range (see util/ports). */
+async function freePorts(host: string): Promise<[number, number, number, number]> {
+  const base = await findFreeBase((b) => [b, b + 1, b + 2, b + 3], 4, host);
+  if (base === null) throw new SetupError("NO_FREE_PORTS", `found no four free ports in a row on ${host} for the RabbitMQ node`);
+  return [base, base + 1, base + 2, base + 3];
 }
 
 export interface StartRabbitOptions {
@@ -103,7 +99,7 @@ export async function startEmbeddedRabbitMQ(opts: StartRabbitOptions = {}): Prom
   const server = findRabbitServer();
   const p = rabbitPaths(stateDir);
   fs.mkdirSync(path.join(p.dir, "log"), { recursive: true });
-  const [amqpPort, managementPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [amqpPort, managementPort, distPort, epmdPort] = await freePorts("127.0.0.1");
   const nodeName = `perflab${amqpPort}@localhost`;
   const conf = path.join(p.dir, "rabbitmq.conf");
   fs.writeFileSync(conf, [`listeners.tcp.default = 127.0.0.1:${amqpPort}`, `management.tcp.ip = 127.0.0.1`, `management.tcp.port = ${managementPort}`, "log.console = false", "collect_statistics_interval = 500", ""].join("\n"));
