@@ -5,6 +5,8 @@
  * Internals (role processes, the control channel, collectors, writers) are not exported.
  */
 
+import { watchKernelParent } from "./notebook/kernel-parent";
+
 // Errors and where things are
 export { PerfLabError, InputError, SetupError, ClusterError, TimeoutError, errorMessage } from "./errors";
 export { workspaceRoot, stateDir, reportsDir, profilesDir } from "./paths";
@@ -177,5 +179,4 @@ export { setupNotebook, notebookParams, show, showTable, showHtml, showMarkdown,
 export { writeRunReport, buildRunReport, executeNotebooks } from "./report";
 
 // Loaded in a notebook: the kernel exits when its Jupyter server is gone, so nothing it started outlives it.
-import { watchKernelParent } from "./notebook/kernel-parent";
 watchKernelParent();

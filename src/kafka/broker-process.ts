@@ -195,7 +195,7 @@ export async function assertPortsFree(ports: BrokerPorts[], host: string): Promi
  * util/ports). A cluster uses ports base … base + 2xx.
  */
 export async function findFreeBase(count: number, host = "127.0.0.1", withInternal = false): Promise<number> {
-  const base = await findFreePortBase((b) => allPorts(brokerPorts(count, b, withInternal)).map((p) => p.port), 300, host);
+  const base = await findFreePortBase((b) => allPorts(brokerPorts(count, b, withInternal)).map((p) => p.port), host);
   if (base === null) throw new ClusterError("NO_FREE_PORTS", `found no free ports for ${count} broker(s) on ${host}`);
   return base;
 }

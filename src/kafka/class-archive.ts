@@ -39,8 +39,8 @@ export function classArchivesDir(env: NodeJS.ProcessEnv = process.env): string {
   return fromEnv && fromEnv !== "off" ? path.resolve(fromEnv) : path.join(packageRoot, ".perflab", "class-archives");
 }
 
-/** The archive file of one kind for this JDK and these jars (it may not exist). */
-export function classArchiveFile(kind: ClassArchiveKind, jvm: JvmIdentity, dir: string = classArchivesDir()): string {
+/** The archive files of both kinds for this JDK and these jars (they may not exist); one listing of the jars. */
+export function classArchiveFiles(jvm: JvmIdentity, dir: string = classArchivesDir()): Record<ClassArchiveKind, string> {
   let jars: string[] = [];
   try {
     jars = fs.readdirSync(jvm.jarsDir).filter((n) => n.endsWith(".jar")).sort();
@@ -48,7 +48,12 @@ export function classArchiveFile(kind: ClassArchiveKind, jvm: JvmIdentity, dir: 
     // no jars folder: the cluster start fails on its own, with a clearer message
   }
   const hash = crypto.createHash("sha256").update(JSON.stringify([jvm.javaCommand, jvm.versionLine, path.resolve(jvm.jarsDir), jars])).digest("hex").slice(0, 16);
-  return path.join(dir, `${kind}-${hash}.jsa`);
+  return { broker: path.join(dir, `broker-${hash}.jsa`), format: path.join(dir, `format-${hash}.jsa`) };
+}
+
+/** The archive file of one kind (see classArchiveFiles). */
+export function classArchiveFile(kind: ClassArchiveKind, jvm: JvmIdentity, dir: string = classArchivesDir()): string {
+  return classArchiveFiles(jvm, dir)[kind];
 }
 
 /** `PERFLAB_CLASS_ARCHIVES=off` turns class-data sharing off (for comparison, or if a JDK misbehaves with it). */
@@ -58,12 +63,10 @@ export function classArchivesEnabled(env: NodeJS.ProcessEnv = process.env): bool
 
 /** Flags for a new cluster: each JVM kind maps its archive if it has been built, nothing otherwise. */
 export function classArchiveArgs(jvm: JvmIdentity): ClusterJvmExtras {
-  const use = (kind: ClassArchiveKind): string[] => {
-    if (!classArchivesEnabled()) return [];
-    const file = classArchiveFile(kind, jvm);
-    return fs.existsSync(file) ? [`-XX:SharedArchiveFile=${file}`] : [];
-  };
-  return { broker: use("broker"), format: use("format") };
+  if (!classArchivesEnabled()) return { broker: [], format: [] };
+  const files = classArchiveFiles(jvm);
+  const use = (file: string): string[] => (fs.existsSync(file) ? [`-XX:SharedArchiveFile=${file}`] : []);
+  return { broker: use(files.broker), format: use(files.format) };
 }
 
 /** True if a JVM starts with `file` as its class archive and this classpath (`-Xshare:on` exits non-zero if it cannot). */
@@ -86,7 +89,7 @@ export interface TrainingCluster {
 export async function buildClassArchives(jvm: JvmIdentity, cluster: TrainingCluster, log: (line: string) => void = () => undefined): Promise<string> {
   if (!classArchivesEnabled()) return "class-data archives off (PERFLAB_CLASS_ARCHIVES=off)";
   const kinds: ClassArchiveKind[] = ["broker", "format"];
-  const finals = Object.fromEntries(kinds.map((k) => [k, classArchiveFile(k, jvm)])) as Record<ClassArchiveKind, string>;
+  const finals = classArchiveFiles(jvm);
   if (kinds.every((k) => fs.existsSync(finals[k]))) return "class-data archives present";
   const partial = (k: ClassArchiveKind): string => `${finals[k]}.partial-${process.pid}`;
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "perflab-class-archives-"));

@@ -76,7 +76,7 @@ export function findRabbitServer(): string {
 
 /** AMQP, management, distribution and epmd ports: four in a row, below the ephemeral range (see util/ports). */
 async function freePorts(host: string): Promise<[number, number, number, number]> {
-  const base = await findFreeBase((b) => [b, b + 1, b + 2, b + 3], 4, host);
+  const base = await findFreeBase((b) => [b, b + 1, b + 2, b + 3], host);
   if (base === null) throw new SetupError("NO_FREE_PORTS", `found no four free ports in a row on ${host} for the RabbitMQ node`);
   return [base, base + 1, base + 2, base + 3];
 }

@@ -25,10 +25,10 @@ export function ephemeralLow(): number {
  * A base port where every port of `layout(base)` is free (random search, 50 tries), or null. The search stays
  * below the ephemeral range where it can: a port found free there (or one `listen(0)` hands out) can be taken
  * by any outgoing connection in the seconds before the server binds it (seen here: "Address already in use"
- * starting a second 3-broker cluster beside a CPU hog). `span` is how far above base the layout reaches.
+ * starting a second 3-broker cluster beside a CPU hog). `layout` gives the ports of a base (base + offsets).
  */
-export async function findFreeBase(layout: (base: number) => number[], span: number, host = "127.0.0.1"): Promise<number | null> {
-  const top = ephemeralLow() - span - 1;
+export async function findFreeBase(layout: (base: number) => number[], host = "127.0.0.1"): Promise<number | null> {
+  const top = ephemeralLow() - Math.max(...layout(0)) - 1;
   const [from, range] = top >= 21000 ? [20000, top - 20000] : [20000, 30000];
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = from + Math.floor(Math.random() * range);
