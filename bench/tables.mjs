@@ -88,6 +88,22 @@ export function kafkaStartupTable(r = read("kafka-startup")) {
   ].join("\n");
 }
 
+/** The C2 compiler's cost to a short-lived broker: default flags against the client compiler only. */
+export function brokerJitTable(r = read("broker-jit")) {
+  const R = r.ratioC1OverDefault;
+  const sec = (s) => `${(s.mean / 1000).toFixed(2)} s ± ${(s.std / 1000).toFixed(2)} s`;
+  const cpu = (s) => `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}`;
+  return [
+    `| one broker | default JIT | \`${r.flags}\` | ratio (95% CI) |`,
+    "|---|---|---|---|",
+    `| broker CPU-s to "in the metadata" | ${cpu(r.default.startCpuS)} | ${cpu(r.c1.startCpuS)} | ${ratio(R.startCpuS, true)} |`,
+    `| broker CPU-s for ${int(r.messages)} messages of 200 B in and out | ${cpu(r.default.loadCpuS)} | ${cpu(r.c1.loadCpuS)} | ${ratio(R.loadCpuS, true)} |`,
+    `| wall time of that load (kafkajs producer, then consumer) | ${sec(r.default.loadMs)} | ${sec(r.c1.loadMs)} | ${ratio(R.loadMs)} |`,
+    "",
+    `${r.reps} interleaved rounds, ${r.machine.cpus} cores, Node ${r.machine.node}.`,
+  ].join("\n");
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   console.log(instrumentationTable());
   console.log();
@@ -96,4 +112,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   console.log(brokersTable());
   console.log();
   console.log(kafkaStartupTable());
+  console.log();
+  console.log(brokerJitTable());
 }

@@ -1,10 +1,11 @@
 // Test driver behind `npm test`. Node 20's runner has no globs or phases, so this script:
 //   1. checks (full runs only): TypeScript over src/ and test/ (tsc --noEmit), ESLint, the architecture check;
 //   2. runs the unit test files (no Kafka, no browser: marked `// test-kind: unit` in their first lines);
-//   3. runs the integration files with several files at a time (those marked `// test-duration: long`
-//      first, `// test-order: last` last), then the `// test-kind: exclusive` files
+//   3. runs the integration files with several files at a time (those marked `// test-duration: ~N s` first,
+//      longest first), then the `// test-kind: exclusive` files
 //      (timing known answers, benchmarks-like checks) one at a time, alone on the machine;
-//   4. takes down every Kafka cluster the tests shared, and fails if any broker JVM is left.
+//   4. takes down every Kafka cluster the tests shared, fails if any process of the run is left (and kills it),
+//      and removes the run's folder: its shared clusters and every test's temporary files (TMPDIR).
 // Usage: node scripts/run-tests.mjs [--unit] [--no-checks] [--concurrency N] [substring …]
 //   --unit        unit tests only (seconds, no Kafka); substrings select test files by path.
 import { spawn } from "node:child_process";
@@ -18,7 +19,10 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const args = process.argv.slice(2);
 const flag = (f) => args.includes(f);
 const concurrencyArg = args.indexOf("--concurrency");
-const CONCURRENCY = concurrencyArg >= 0 ? Number(args[concurrencyArg + 1]) : 3;
+// Four files at a time: the integration files wait on brokers, timers and kernels much of the time. Measured on
+// 2 cores: 3 at a time used 1.5 cores (772 s), 4 at a time 1.6 (670 s), 6 at a time 1.7 (657 s, the tests
+// stretched by the contention, role processes slower than a 3 s start-up limit).
+const CONCURRENCY = concurrencyArg >= 0 ? Number(args[concurrencyArg + 1]) : 4;
 const filters = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--concurrency");
 const unitOnly = flag("--unit");
 const runChecks = !flag("--no-checks") && filters.length === 0;
@@ -32,11 +36,11 @@ function kindOf(file) {
 }
 
 /**
- * Files marked `// test-duration: long` (minutes, mostly waiting on brokers) start first: the run ends sooner.
- * Files marked `// test-order: last` start last, in the run's tail, when fewer files share the two cores.
+ * Integration files marked `// test-duration: ~N s` (N measured beside the others, see the file-times line at the
+ * end of a run) start first, longest first: the run ends sooner when the long files do not start last.
  */
-const orderOf = (f) => (/\/\/ test-duration: long/.test(headOf(f)) ? 0 : /\/\/ test-order: last/.test(headOf(f)) ? 2 : 1);
-const longFirst = (list) => [0, 1, 2].flatMap((d) => list.filter((f) => orderOf(f) === d));
+const estimateOf = (f) => Number(/\/\/ test-duration: ~(\d+) s/.exec(headOf(f))?.[1] ?? 0);
+const longestFirst = (list) => [...list].sort((a, b) => estimateOf(b) - estimateOf(a));
 
 const files = fs
   .readdirSync(path.join(root, "test"), { recursive: true })
@@ -51,8 +55,22 @@ if (files.length === 0) {
 const byKind = { unit: [], integration: [], exclusive: [] };
 for (const f of files) byKind[kindOf(f)].push(f);
 
-const clusters = fs.mkdtempSync(path.join(os.tmpdir(), "perflab-test-clusters-"));
-const env = { ...process.env, PERFLAB_TEST_CLUSTERS: clusters, PERFLAB_TEST_OWNER: String(process.pid) };
+// Everything a run writes goes under one folder of its own, removed at the end: the shared clusters, and (as
+// TMPDIR) every test's temporary folders — its own clusters, workspaces, run directories: GiBs over a run.
+const runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "perflab-test-run-"));
+const clusters = path.join(runRoot, "clusters");
+const tmp = path.join(runRoot, "tmp");
+for (const d of [clusters, tmp]) fs.mkdirSync(d);
+// Test brokers run on the JVM's client compiler only (PERFLAB_BROKER_JVM_OPTS, unless set): a broker that lives a
+// minute spends much of its CPU compiling with C2, and the suite is CPU-bound on two cores. Measured (1 broker,
+// 300k messages of 200 B): start 2.2 → 1.4 CPU-s, the load 3.7 → 2.0 CPU-s. Benchmarks keep the default JIT.
+const env = {
+  ...process.env,
+  PERFLAB_TEST_CLUSTERS: clusters,
+  PERFLAB_TEST_OWNER: String(process.pid),
+  TMPDIR: tmp,
+  PERFLAB_BROKER_JVM_OPTS: process.env.PERFLAB_BROKER_JVM_OPTS ?? "-XX:TieredStopAtLevel=1",
+};
 let child = null;
 let stopping = false;
 const t0 = performance.now();
@@ -69,33 +87,68 @@ function run(command, argv, label) {
   });
 }
 
-const nodeTest = (list, concurrency) => [
+const fileTimes = path.join(runRoot, "file-times.json");
+const nodeTest = (list, concurrency, timesFile) => [
   "--import",
   "tsx",
   "--test",
   `--test-concurrency=${concurrency}`,
   "--test-reporter=spec",
+  "--test-reporter-destination=stdout",
+  ...(timesFile ? [`--test-reporter=${path.join(root, "scripts", "file-times-reporter.mjs")}`, `--test-reporter-destination=${timesFile}`] : []),
   ...list,
 ];
+
+/** The slowest integration files of this run, from file-times-reporter.mjs, with their estimates: one line. */
+function slowestFiles() {
+  try {
+    const rows = Object.entries(JSON.parse(fs.readFileSync(fileTimes, "utf8"))).map(([f, t]) => [f, Math.round(t.busyMs / 1000)]);
+    rows.sort((a, b) => b[1] - a[1]);
+    return rows.slice(0, 10).map(([f, busy]) => `${path.relative(path.join(root, "test"), f)} ${busy} s (~${estimateOf(f)})`).join(", ");
+  } catch {
+    return "no file times";
+  }
+}
+
+/** Pids of the processes whose command line names a file of this run (brokers, watchdogs, roles, browsers). */
+function processesOfRun() {
+  return fs
+    .readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(runRoot);
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+}
 
 async function teardown() {
   const lab = require(path.join(root, "dist", "index.js"));
   for (const name of fs.readdirSync(clusters).filter((d) => !d.includes("."))) {
     await lab.stopEmbeddedKafka({ stateDir: path.join(clusters, name) }).catch((e) => console.error(`run-tests: ${e.message}`));
   }
-  // No broker of the shared clusters may outlive the run.
-  const left = fs
-    .readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(clusters);
-      } catch {
-        return false; // exited meanwhile
-      }
-    });
-  fs.rmSync(clusters, { recursive: true, force: true });
-  return left;
+  // No process of the run may outlive it: the shared clusters are down now, and a test's own cluster is taken
+  // down by its watchdog within seconds of its owner's exit. What is still there after 30 s is a leak: named, killed.
+  let left = processesOfRun();
+  for (const deadline = Date.now() + 30_000; left.length > 0 && Date.now() < deadline; left = processesOfRun()) await new Promise((r) => setTimeout(r, 500));
+  const named = left.map((p) => {
+    try {
+      return `${p} (${fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" ").slice(0, 160)})`;
+    } catch {
+      return p;
+    }
+  });
+  for (const p of left) {
+    try {
+      process.kill(Number(p), "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  fs.rmSync(runRoot, { recursive: true, force: true });
+  return named;
 }
 
 for (const sig of ["SIGINT", "SIGTERM"]) {
@@ -125,13 +178,14 @@ try {
   }
   if (byKind.unit.length && (await run(process.execPath, nodeTest(byKind.unit, os.cpus().length), `${byKind.unit.length} unit test files`)) !== 0) failed = true;
   if (!unitOnly) {
-    if (byKind.integration.length && (await run(process.execPath, nodeTest(longFirst(byKind.integration), CONCURRENCY), `${byKind.integration.length} integration test files, ${CONCURRENCY} at a time`)) !== 0) failed = true;
+    if (byKind.integration.length && (await run(process.execPath, nodeTest(longestFirst(byKind.integration), CONCURRENCY, fileTimes), `${byKind.integration.length} integration test files, ${CONCURRENCY} at a time`)) !== 0) failed = true;
+    if (byKind.integration.length) process.stderr.write(`run-tests: slowest integration files: ${slowestFiles()}\n`);
     if (byKind.exclusive.length && (await run(process.execPath, nodeTest(byKind.exclusive, 1), `${byKind.exclusive.length} test files that run alone (timing known answers)`)) !== 0) failed = true;
   }
 } finally {
   const left = await teardown();
   if (left.length) {
-    console.error(`run-tests: ${left.length} process(es) of the shared test clusters outlived the run: ${left.join(", ")}`);
+    console.error(`run-tests: ${left.length} process(es) of this run outlived it: ${left.join("; ")}`);
     failed = true;
   }
   process.stderr.write(`run-tests: ${failed ? "FAILED" : "passed"} in ${secs()} s\n`);

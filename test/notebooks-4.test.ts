@@ -1,6 +1,6 @@
-// test-duration: long
-// Notebooks 11 and 13 (see notebooks-1.test.ts).
+// test-duration: ~130 s
+// Notebooks 06 and 10 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 
-notebookTest("11-durability-audit.ipynb", [/3 brokers at 127\.0\.0\.1:\d+/, /producer\.send\(\{ topic: ctx\.topic, acks: -1, messages: chunk \}\)/, /Loss per producer over all tries/, /tries with a loss/, /3-broker cluster stopped/], 3);
-notebookTest("13-cluster-capacity.ipynb", [/1 broker at 127\.0\.0\.1:\d+ · 3 brokers at 127\.0\.0\.1:\d+/, /Unthrottled producers against 1 and 3 brokers/, /Brokers × replication factor/, /3-broker cluster stopped/], 1);
+notebookTest("06-producer-config.ipynb", [/completed: 8 configurations/, /send→ack p99 \(ms\)/], 1);
+notebookTest("10-clients.ipynb", [/clients: kafkajs, platformatic/, /completed: kafkajs vs platformatic/, /CPU per message from the producer profiles — kafkajs: [\d.]+ µs busy per message/, /Top functions by self time — consumer/, /producer CPU \(µs\/msg\)/], 2);

@@ -151,12 +151,14 @@ test("README: its benchmark tables are the ones bench/tables.mjs renders from th
     clientsTable: () => string;
     brokersTable: () => string;
     kafkaStartupTable: () => string;
+    brokerJitTable: () => string;
   };
   const all = [
     ["instrumentation", tables.instrumentationTable()],
     ["clients", tables.clientsTable()],
     ["brokers", tables.brokersTable()],
     ["kafka-startup", tables.kafkaStartupTable()],
+    ["broker-jit", tables.brokerJitTable()],
   ] as const;
   for (const [name, table] of all) {
     assert.ok(readme.includes(table), `README's ${name} table differs from bench/results/${name}.json (print it with node bench/tables.mjs):\n${table}`);

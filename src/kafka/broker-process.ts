@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
-import { ClusterError } from "../errors";
+import { ClusterError, InputError } from "../errors";
 import { isAlive, runCommand, tailFile, terminate } from "../util/process";
 import { nodeEntryArgs } from "../util/node-entry";
 import { waitFor } from "../util/timeout";
@@ -67,6 +67,21 @@ export function writeLog4jConfig(paths: ClusterPaths): string {
 }
 
 /** JVM flags of a broker; `tool` for a short-lived tool run (storage formatting), which C2 and G1 only slow down. */
+/**
+ * Extra flags for every broker JVM, from PERFLAB_BROKER_JVM_OPTS (whitespace-separated, like Kafka's own
+ * KAFKA_JVM_PERFORMANCE_OPTS): placed after the lab's flags, so they win. Read when a cluster is created and
+ * kept in its state, so a broker restarted later by another process gets them too. The test driver uses it
+ * for `-XX:TieredStopAtLevel=1` (brokers that live a minute spend much of their CPU in the C2 compiler).
+ */
+export function brokerJvmOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env.PERFLAB_BROKER_JVM_OPTS?.trim();
+  if (!raw) return [];
+  const flags = raw.split(/\s+/);
+  const bad = flags.find((f) => !f.startsWith("-"));
+  if (bad !== undefined) throw new InputError("BROKER_JVM_OPTS", `PERFLAB_BROKER_JVM_OPTS: "${bad}" is not a JVM flag (each flag starts with -)`, { field: "PERFLAB_BROKER_JVM_OPTS" });
+  return flags;
+}
+
 function jvmArgs(state: ClusterState, logFile: string, log4jFile: string, heapMb: number, tool = false): string[] {
   // A tool: the client compiler and the serial collector (measured: formatting 1.55 → 1.05 CPU-s).
   const gcAndJit = tool

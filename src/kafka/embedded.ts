@@ -5,7 +5,7 @@ import { ClusterError, InputError, PerfLabError } from "../errors";
 import { stateDir as defaultStateDir } from "../paths";
 import { isAlive } from "../util/process";
 import { brokerPorts, brokerProperties, newClusterId, scramFormatArgs, type BrokerPorts } from "./broker-config";
-import { assertPortsFree, brokerStateFor, findFreeBase, formatStorage, spawnBroker, spawnWatchdog, teardown, waitRegistered, writeLog4jConfig } from "./broker-process";
+import { assertPortsFree, brokerJvmOptions, brokerStateFor, findFreeBase, formatStorage, spawnBroker, spawnWatchdog, teardown, waitRegistered, writeLog4jConfig } from "./broker-process";
 import {
   brokerAlive,
   clusterOwners,
@@ -47,7 +47,7 @@ export interface StartEmbeddedKafkaOptions {
   brokerConfig?: Record<string, string | number | boolean>;
   /** Aborting (e.g. on Ctrl-C) stops what was started and removes it. */
   signal?: AbortSignal;
-  /** JVM flags added to the lab's own; default: the class-data archives, when `perflab setup kafka-jars` built them. */
+  /** JVM flags added to the lab's own; default: the class-data archives (when `perflab setup kafka-jars` built them) and PERFLAB_BROKER_JVM_OPTS. */
   jvmExtras?: ClusterJvmExtras;
   /** Progress lines ("formatting storage", "waiting for metadata 2/3"). */
   log?: (line: string) => void;
@@ -139,6 +139,7 @@ export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): 
   const paths = clusterPaths(opts.stateDir ?? defaultStateDir());
   const log = opts.log ?? (() => undefined);
   const withInternal = !!opts.saslUsers && Object.keys(opts.saslUsers).length > 0;
+  const envJvmFlags = opts.jvmExtras ? [] : brokerJvmOptions(); // a bad value fails here, before anything is written
 
   return withClusterLock(paths, async () => {
     const existing = readClusterState(paths);
@@ -160,7 +161,8 @@ export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): 
     const ports = brokerPorts(count, basePort, withInternal);
     await assertPortsFree(ports, host);
 
-    const jvmExtras = opts.jvmExtras ?? classArchiveArgs({ javaCommand: java.command, versionLine: java.versionLine, jarsDir });
+    const extras = opts.jvmExtras ?? classArchiveArgs({ javaCommand: java.command, versionLine: java.versionLine, jarsDir });
+    const jvmExtras = { ...extras, broker: [...extras.broker, ...envJvmFlags] };
     const state = writeClusterFiles(paths, { count, host, heapMb, withInternal, version, jarsDir, javaCommand: java.command, jvmExtras, ports, opts });
     const log4jFile = path.join(paths.root, "log4j2.yaml");
     writeClusterState(paths, state);

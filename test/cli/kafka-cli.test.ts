@@ -1,3 +1,4 @@
+// test-duration: ~50 s
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -30,7 +31,9 @@ test("kafka up / status / stop-broker / start-broker / down, and the mistakes ma
   const { dir, env } = freshState();
   const base = await findFreeBase(1);
   try {
-    const up = await runCli(["kafka", "up", "--brokers", "1", "--port", String(base)], { env });
+    // Extra broker JVM flags from the environment at `up`; a marker property shows where they land.
+    const jvmFlags = "-XX:TieredStopAtLevel=1 -Dperflab.cliTest=up";
+    const up = await runCli(["kafka", "up", "--brokers", "1", "--port", String(base)], { env: { ...env, PERFLAB_BROKER_JVM_OPTS: jvmFlags } });
     assert.equal(up.code, 0, up.stderr);
     assert.equal(up.stdout.trim(), `127.0.0.1:${base}`);
     assert.match(up.stderr, /ready in \d+\.\d s/);
@@ -43,6 +46,7 @@ test("kafka up / status / stop-broker / start-broker / down, and the mistakes ma
     assert.equal(status.brokers[0].state, "up");
     assert.equal(status.brokers[0].registered, true);
     assert.deepEqual(javaProcessesOf(dir), [status.brokers[0].pid]);
+    assertJvmFlagsLast(status.brokers[0].pid, jvmFlags);
     const text = await runCli(["kafka", "status"], { env });
     assert.match(text.stdout, /broker\s+port\s+controller\s+pid\s+state/);
 
@@ -56,7 +60,9 @@ test("kafka up / status / stop-broker / start-broker / down, and the mistakes ma
     assert.deepEqual(javaProcessesOf(dir), []);
     const start = await runCli(["kafka", "start-broker", "1"], { env });
     assert.equal(start.code, 0, start.stderr);
-    assert.equal(JSON.parse((await runCli(["kafka", "status", "--json"], { env })).stdout).brokers[0].registered, true);
+    const restarted = JSON.parse((await runCli(["kafka", "status", "--json"], { env })).stdout).brokers[0];
+    assert.equal(restarted.registered, true);
+    assertJvmFlagsLast(restarted.pid, jvmFlags); // kept in the cluster's state: start-broker ran without the variable
 
     const down = await runCli(["kafka", "down"], { env });
     assert.equal(down.code, 0, down.stderr);
@@ -66,6 +72,16 @@ test("kafka up / status / stop-broker / start-broker / down, and the mistakes ma
     await runCli(["kafka", "down"], { env });
   }
 });
+
+/** The broker's command line carries `flags` after the lab's own JVM flags (so they win), before the main class. */
+function assertJvmFlagsLast(pid: number, flags: string): void {
+  const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  const main = argv.indexOf("kafka.Kafka");
+  const want = flags.split(" ");
+  const at = argv.indexOf(want[0]!);
+  assert.ok(at > argv.indexOf("-XX:CICompilerCount=2") && at < main, `flags after the lab's and before kafka.Kafka: ${argv.join(" ")}`);
+  assert.deepEqual(argv.slice(at, at + want.length), want);
+}
 
 test("bad arguments: one clear line, non-zero exit, nothing started", { timeout: 120_000 }, async () => {
   const { dir, env } = freshState();
@@ -85,6 +101,10 @@ test("bad arguments: one clear line, non-zero exit, nothing started", { timeout:
     assertOneErrorLine(r, re);
     assertNothingLeft(dir);
   }
+  const badFlags = await runCli(["kafka", "up"], { env: { ...env, PERFLAB_BROKER_JVM_OPTS: "-Xmx1g TieredStopAtLevel=1" } });
+  assert.equal(badFlags.code, 2, badFlags.stderr);
+  assertOneErrorLine(badFlags, /PERFLAB_BROKER_JVM_OPTS: "TieredStopAtLevel=1" is not a JVM flag/);
+  assertNothingLeft(dir);
 });
 
 test("a port already in use is named, and nothing is left half-started", { timeout: 60_000 }, async () => {

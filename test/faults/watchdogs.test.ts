@@ -1,3 +1,4 @@
+// test-duration: ~100 s
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -22,9 +23,11 @@ async function run(spec: Record<string, unknown>): Promise<RunResult> {
 }
 
 test("consumers not assigned within timeouts.readyMs: the repetition ends naming the consumer", { timeout: 180_000 }, async () => {
-  const r = await run({ name: "never-assigned", workload: { messages: 10 }, consumers: { handler: "./hang-init.ts" }, timeouts: { readyMs: 3000, stopMs: 3000 } });
+  // readyMs also bounds the roles' start-up: 10 s, so that a busy machine (role processes starting in > 3 s were
+  // seen beside the other test files) still reaches the assignment wait this test is about.
+  const r = await run({ name: "never-assigned", workload: { messages: 10 }, consumers: { handler: "./hang-init.ts" }, timeouts: { readyMs: 10_000, stopMs: 3000 } });
   assert.equal(r.repetitions[0]!.state, "errored");
-  assert.match(r.repetitions[0]!.error!, /timed out after 3\.0 s waiting for consumer-0 to be assigned partitions/);
+  assert.match(r.repetitions[0]!.error!, /timed out after 10\.0 s waiting for consumer-0 to be assigned partitions/);
 });
 
 test("a stuck producer: the run ends after timeouts.runMs naming the producer, with what it measured", { timeout: 180_000 }, async () => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { findJava, kafkaJarsDir } from "../../src/kafka";
 import { buildClassArchives, classArchiveArgs, classArchiveFile, classArchiveUsable, type JvmIdentity, type TrainingCluster } from "../../src/kafka/class-archive";
 import { readClusterState, clusterPaths } from "../../src/kafka/cluster-state";
+import { brokerJvmOptions } from "../../src/kafka/broker-process";
 import { tempDir, testKafka } from "../helpers/kafka";
 
 function jvm(): JvmIdentity {
@@ -17,7 +18,8 @@ test("the brokers of an embedded cluster map the class-data archive that `perfla
   const archive = classArchiveFile("broker", jvm());
   assert.ok(fs.existsSync(archive), `${archive} missing: npm test runs scripts/setup.sh, which builds it`);
   const state = readClusterState(clusterPaths(stateDir))!;
-  assert.deepEqual(state.jvmExtras?.broker, [`-XX:SharedArchiveFile=${archive}`]);
+  // The archive, then the flags of PERFLAB_BROKER_JVM_OPTS (the test driver sets some).
+  assert.deepEqual(state.jvmExtras?.broker, [`-XX:SharedArchiveFile=${archive}`, ...brokerJvmOptions()]);
   for (const b of state.brokers) {
     // Mapped into the process: the JVM accepted the archive (a refused one is not mapped).
     const maps = fs.readFileSync(`/proc/${b.pid}/maps`, "utf8");

@@ -1,4 +1,4 @@
-// test-duration: long
+// test-duration: ~20 s
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Partitioners } from "kafkajs";
