@@ -1,11 +1,14 @@
-// test-duration: ~220 s
+// test-duration: ~250 s
 // JupyterLab as a user lives in it: `npm run lab`'s own start script (as root it must add --allow-root),
 // driven in Chromium with playwright-core the way Galata does (open by path, Run All, wait for every
 // execution count and an idle kernel). Notebook 00 and three experiment notebooks in quick mode: no error
 // output, every figure drawn; the page reloaded and a second tab: still drawn; a rerun after the reload;
 // Kernel ▸ Interrupt on a long cell: one line, the kernel idle within 10 s, no role process left, a rerun
 // works; the flamegraph link opens the flamegraph through the Jupyter server; File ▸ Save and Export
-// Notebook As ▸ HTML (sanitizing on, as by default) opens offline with every figure drawn.
+// Notebook As ▸ HTML (sanitizing on, as by default) opens offline with every figure drawn. These four
+// notebooks are tested here only, with every check the headless notebook tests make (their outputs' patterns,
+// no error output in the model, the HTML export offline with its figures, notebook 12's known answers):
+// running them a second time through nbclient would cost the suite about 200 s of a busy core.
 // Screenshots of every page go to .perflab/test-artifacts/jupyterlab/ when a test fails.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +23,7 @@ import { javaProcessesOf, roleProcessesOf, tempDir } from "./helpers/kafka";
 import { waitFor } from "../src/util/timeout";
 import { processesMentioning } from "../src/util/process";
 import { readRabbitState } from "../src/rabbitmq";
+import { parseCsv } from "../src/results";
 
 const token = `t${Math.random().toString(36).slice(2)}`;
 // Inside the repository (so the kernel resolves kafka-perf-lab from its node_modules), never the committed notebooks.
@@ -166,6 +170,51 @@ async function allDrawn(p: Page, min: number): Promise<void> {
   });
 }
 
+/**
+ * Every output of the current notebook, from its model (JupyterLab renders only the cells in view): the text
+ * of streams and of every MIME bundle, as the headless notebook tests read it, and the error outputs.
+ */
+async function modelOutputs(p: Page): Promise<{ text: string; errors: string[] }> {
+  return p.evaluate(() => {
+    type Output = { output_type: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string };
+    type Cells = { length: number; get(i: number): { toJSON(): { outputs?: Output[] } } };
+    const cells = ((window as unknown as Win).jupyterapp.shell.currentWidget as { content: { model: { cells: Cells } } }).content.model.cells;
+    const outs = Array.from({ length: cells.length }, (_, i) => cells.get(i).toJSON().outputs ?? []).flat();
+    // No named function in here: tsx would wrap it in a helper (__name) that the page does not have.
+    return {
+      text: outs.map((o) => [o.text ?? "", ...Object.values(o.data ?? {})].map((v) => (typeof v === "string" ? v : Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join("") : JSON.stringify(v))).join("")).join("\n"),
+      errors: outs.filter((o) => o.output_type === "error").map((o) => `${o.ename}: ${o.evalue}`),
+    };
+  });
+}
+
+/** The notebook's outputs match every pattern and none is an error (what the headless notebook tests check). */
+async function outputsMatch(p: Page, name: string, patterns: RegExp[]): Promise<string> {
+  const { text, errors } = await modelOutputs(p);
+  assert.deepEqual(errors, [], `${name}: no error output`);
+  for (const re of patterns) assert.match(text, re, `${name}: ${re}`);
+  return text;
+}
+
+/**
+ * File ▸ Save and Export Notebook As ▸ HTML, as the menu does it (sanitizing on, JupyterLab's default): the
+ * file opens offline with at least `min` figures, every one drawn, no request leaving the machine, no console error.
+ */
+async function exportOpensOffline(p: Page, name: string, min: number): Promise<void> {
+  await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
+  const exported = await context!.request.get(`http://127.0.0.1:${port}/nbconvert/html/${name}?download=true&sanitize_html=true&token=${token}`);
+  assert.equal(exported.status(), 200);
+  const file = path.join(tempDir("perflab-jlab-export-"), name.replace(/\.ipynb$/, ".html"));
+  fs.writeFileSync(file, await exported.body());
+  const offline = await context!.newPage();
+  const watch = watchPage(offline);
+  await offline.goto(`file://${file}`);
+  await offline.waitForFunction((n) => document.querySelectorAll(".plab-figure").length >= n && document.querySelectorAll(".plab-figure .main-svg").length >= document.querySelectorAll(".plab-figure").length, min, { timeout: 60_000 });
+  assert.deepEqual(watch.externalRequests, [], `${name}: the export opens offline`);
+  assert.deepEqual(watch.consoleErrors, [], `${name}: no console errors`);
+  await offline.close();
+}
+
 async function errorOutputs(p: Page): Promise<string[]> {
   return p.$$eval(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']", (els) => els.map((e) => (e.textContent ?? "").slice(0, 300)).filter((t) => /error|exception|failed/i.test(t)));
 }
@@ -184,6 +233,9 @@ test("notebook 00 opens on the TypeScript kernel without a dialog and runs clean
   await runAll(p, 180_000);
   assert.deepEqual(await errorOutputs(p), []);
   assert.match(await p.locator(".jp-Notebook").innerText(), /Kafka 4\.\d+\.\d+ \(KRaft\)/);
+  // It imports the lab by package name and prints message metadata.
+  const text = await outputsMatch(p, "00-hello-kafka.ipynb", [/Kafka 4\.\d+\.\d+ \(KRaft\) at 127\.0\.0\.1:\d+/, /topic\s*│\s*partition\s*│\s*offset\s*│\s*timestamp\s*│\s*key/]);
+  assert.equal((text.match(/'key-\d'/g) ?? []).length, 10, "10 messages with their keys");
   await p.close();
 });
 
@@ -191,6 +243,7 @@ test("01-quickstart: every figure drawn; after a reload, in a second tab and aft
   const p = await openNotebook("01-quickstart.ipynb");
   await runAll(p, 400_000);
   assert.deepEqual(await errorOutputs(p), []);
+  await outputsMatch(p, "01-quickstart.ipynb", [/Producer loop: +[\d.]+ (ms|s) ± /, /state: completed/, /DataFrames: summary \d+,\d+/]);
   await allDrawn(p, 2);
   await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
   await waitFor("the notebook to be saved", () => (fs.statSync(path.join(nbDir, "01-quickstart.ipynb")).size > 20_000 ? true : undefined), { timeoutMs: 30_000 });
@@ -199,6 +252,7 @@ test("01-quickstart: every figure drawn; after a reload, in a second tab and aft
   assert.ok(saved.length < 2_000_000, `saved notebook is ${saved.length} bytes`);
   assert.doesNotMatch(saved, /Plotly\.register|plotly\.js v\d/);
   assert.match(saved, /application\/vnd\.plotly\.v1\+json/);
+  await exportOpensOffline(p, "01-quickstart.ipynb", 2);
   // Reload the page: the outputs come back from the file and draw again.
   await p.reload();
   await p.waitForFunction(() => ((window as unknown as Win).jupyterapp?.shell.currentWidget as { context?: { path?: string } } | null)?.context?.path === "01-quickstart.ipynb", null, { timeout: 90_000 });
@@ -258,6 +312,7 @@ test("04-hot-spots: the flamegraph link opens the flamegraph through the Jupyter
   const p = await openNotebook("04-hot-spots.ipynb");
   await runAll(p, 500_000);
   assert.deepEqual(await errorOutputs(p), []);
+  await outputsMatch(p, "04-hot-spots.ipynb", [/Top 3 by calls/, /Top 3 by self/, /Top 3 by total/, /0x flamegraph: .*flamegraph\.html/, /examples\/ratings\/mean-processor\.ts/]);
   await allDrawn(p, 2);
   const href = await p.locator(".plab-link[data-kind='flamegraph']").first().getAttribute("href");
   assert.ok(href && href.startsWith("/perflab/profiles/"), `flamegraph link: ${href}`);
@@ -270,19 +325,7 @@ test("04-hot-spots: the flamegraph link opens the flamegraph through the Jupyter
   const ss = await context!.newPage();
   assert.equal((await ss.goto(`http://127.0.0.1:${port}${speedscope}`))?.status(), 200);
   await ss.close();
-  // File ▸ Save and Export Notebook As ▸ HTML, as the menu does it (sanitizing on, JupyterLab's default).
-  await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
-  const exported = await context!.request.get(`http://127.0.0.1:${port}/nbconvert/html/04-hot-spots.ipynb?download=true&sanitize_html=true&token=${token}`);
-  assert.equal(exported.status(), 200);
-  const file = path.join(tempDir("perflab-jlab-export-"), "04-hot-spots.html");
-  fs.writeFileSync(file, await exported.body());
-  const offline = await context!.newPage();
-  const watch = watchPage(offline);
-  await offline.goto(`file://${file}`);
-  await offline.waitForFunction(() => document.querySelectorAll(".plab-figure").length >= 2 && document.querySelectorAll(".plab-figure .main-svg").length >= document.querySelectorAll(".plab-figure").length, null, { timeout: 60_000 });
-  assert.deepEqual(watch.externalRequests, [], "opens offline");
-  assert.deepEqual(watch.consoleErrors, []);
-  await offline.close();
+  await exportOpensOffline(p, "04-hot-spots.ipynb", 2);
   await p.close();
 });
 
@@ -290,21 +333,22 @@ test("12-kafka-vs-rabbitmq: both brokers from the kernel, every figure drawn, st
   const p = await openNotebook("12-kafka-vs-rabbitmq.ipynb");
   await runAll(p, 500_000);
   assert.deepEqual(await errorOutputs(p), []);
-  // From the notebook's model: JupyterLab renders only the cells in view.
-  const text = await p.evaluate(() => {
-    type Cells = { length: number; get(i: number): { toJSON(): { outputs?: Array<{ text?: string | string[] }> } } };
-    const cells = ((window as unknown as Win).jupyterapp.shell.currentWidget as { content: { model: { cells: Cells } } }).content.model.cells;
-    return Array.from({ length: cells.length }, (_, i) => (cells.get(i).toJSON().outputs ?? []).map((o) => [o.text ?? ""].flat().join("")).join("")).join("\n");
-  });
-  assert.match(text, /RabbitMQ 3\.\d+\.\d+ at 127\.0\.0\.1:\d+/);
-  assert.match(text, /accounting on RabbitMQ, every measured repetition: produced \d+ · consumed \d+ · lost 0 · duplicates 0/);
-  assert.match(text, /RabbitMQ node stopped/);
+  await outputsMatch(p, "12-kafka-vs-rabbitmq.ipynb", [
+    /Kafka 4\.\d+\.\d+ at 127\.0\.0\.1:\d+ · RabbitMQ 3\.\d+\.\d+ at 127\.0\.0\.1:\d+/,
+    /Kafka vs RabbitMQ: the same load, warm repetitions/,
+    /RabbitMQ ÷ Kafka/,
+    /accounting on RabbitMQ, every measured repetition: produced 20000 · consumed 20000 · lost 0 · duplicates 0/,
+    /Peak backlog, by where it sits/,
+    /RabbitMQ node stopped/,
+  ]);
+  slowConsumerKnownAnswers();
   await allDrawn(p, 4);
   const file = path.join(nbDir, "12-kafka-vs-rabbitmq.ipynb");
   const before = fs.statSync(file).size;
   await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
   await waitFor("the notebook to be saved with its outputs", () => (fs.statSync(file).size > before + 10_000 ? true : undefined), { timeoutMs: 30_000 });
   assert.match(fs.readFileSync(file, "utf8"), /application\/vnd\.plotly\.v1\+json/, "the saved notebook holds its figures");
+  await exportOpensOffline(p, "12-kafka-vs-rabbitmq.ipynb", 4);
   await p.reload();
   await p.waitForFunction(() => ((window as unknown as Win).jupyterapp?.shell.currentWidget as { context?: { path?: string } } | null)?.context?.path === "12-kafka-vs-rabbitmq.ipynb", null, { timeout: 90_000 });
   await p.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 60_000 });
@@ -337,3 +381,20 @@ test("12-kafka-vs-rabbitmq: both brokers from the kernel, every figure drawn, st
   assert.equal(readRabbitState(stateDir), null);
   assert.deepEqual(processesMentioning(path.join(stateDir, "rabbitmq")), []);
 });
+
+/**
+ * Known answers of notebook 12's slow consumer (it sleeps 2 ms per message: at most 500 msg/s; 3,000 messages
+ * at 1,000 msg/s), from the run directory the kernel wrote in this file's workspace.
+ */
+function slowConsumerKnownAnswers(): void {
+  const reports = path.join(workspace, "reports");
+  const dir = path.join(reports, fs.readdirSync(reports).filter((d) => d.includes("slow-consumer-rabbitmq")).sort().at(-1)!);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { configurations: Array<{ id: string; label: string }> };
+  const id = (label: string) => manifest.configurations.find((c) => c.label === label)!.id;
+  const series = parseCsv(fs.readFileSync(path.join(dir, "timeseries.csv"), "utf8"));
+  const peak = (configId: string, kind: string, column: string) => Math.max(0, ...series.filter((r) => r.configId === configId && r.kind === kind && typeof r[column] === "number").map((r) => r[column] as number));
+  assert.ok(peak(id("prefetch 100"), "consumer", "committedLag") <= 100, "prefetch 100: never more than 100 delivered and not acked");
+  assert.ok(peak(id("prefetch 100"), "queue", "ready") >= 500, "prefetch 100: the backlog waits in the queue as ready messages");
+  assert.ok(peak(id("no prefetch limit"), "queue", "ready") <= 50, "no limit: RabbitMQ pushes everything, nothing stays ready");
+  assert.ok(peak(id("no prefetch limit"), "consumer", "committedLag") >= 1500, "no limit: at 2 ms per message at most 1,500 of 3,000 are done when producing ends; the rest is unacked");
+}

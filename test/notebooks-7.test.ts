@@ -1,5 +1,5 @@
-// test-duration: ~135 s
-// Notebook 11 (see notebooks-1.test.ts).
+// test-duration: ~90 s
+// Notebook 13 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 
-notebookTest("11-durability-audit.ipynb", [/3 brokers at 127\.0\.0\.1:\d+/, /producer\.send\(\{ topic: ctx\.topic, acks: -1, messages: chunk \}\)/, /Loss per producer over all tries/, /tries with a loss/, /3-broker cluster stopped/], 3);
+notebookTest("13-cluster-capacity.ipynb", [/1 broker at 127\.0\.0\.1:\d+ · 3 brokers at 127\.0\.0\.1:\d+/, /Unthrottled producers against 1 and 3 brokers/, /Brokers × replication factor/, /3-broker cluster stopped/], 1);
