@@ -23,7 +23,7 @@ import { javaProcessesOf, roleProcessesOf, tempDir } from "./helpers/kafka";
 import { waitFor } from "../src/util/timeout";
 import { processesMentioning } from "../src/util/process";
 import { readRabbitState } from "../src/rabbitmq";
-import { parseCsv } from "../src/results";
+import { loadRun } from "../src/results";
 
 const token = `t${Math.random().toString(36).slice(2)}`;
 // Inside the repository (so the kernel resolves kafka-perf-lab from its node_modules), never the committed notebooks.
@@ -389,10 +389,9 @@ test("12-kafka-vs-rabbitmq: both brokers from the kernel, every figure drawn, st
 function slowConsumerKnownAnswers(): void {
   const reports = path.join(workspace, "reports");
   const dir = path.join(reports, fs.readdirSync(reports).filter((d) => d.includes("slow-consumer-rabbitmq")).sort().at(-1)!);
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { configurations: Array<{ id: string; label: string }> };
-  const id = (label: string) => manifest.configurations.find((c) => c.label === label)!.id;
-  const series = parseCsv(fs.readFileSync(path.join(dir, "timeseries.csv"), "utf8"));
-  const peak = (configId: string, kind: string, column: string) => Math.max(0, ...series.filter((r) => r.configId === configId && r.kind === kind && typeof r[column] === "number").map((r) => r[column] as number));
+  const run = loadRun(dir);
+  const id = (label: string) => run.manifest.configurations.find((c) => c.label === label)!.id;
+  const peak = (configId: string, kind: string, column: string) => Math.max(0, ...run.timeseries.filter((r) => r.configId === configId && r.kind === kind && typeof r[column] === "number").map((r) => r[column] as number));
   assert.ok(peak(id("prefetch 100"), "consumer", "committedLag") <= 100, "prefetch 100: never more than 100 delivered and not acked");
   assert.ok(peak(id("prefetch 100"), "queue", "ready") >= 500, "prefetch 100: the backlog waits in the queue as ready messages");
   assert.ok(peak(id("no prefetch limit"), "queue", "ready") <= 50, "no limit: RabbitMQ pushes everything, nothing stays ready");

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { repoRoot } from "./helpers/cli";
 import { notebooks, notebooksDir, notebookTest } from "./helpers/notebooks";
 
 test("notebooks/ holds the numbered notebooks 00–13, committed without outputs", () => {
@@ -18,7 +19,7 @@ test("notebooks/ holds the numbered notebooks 00–13, committed without outputs
 });
 
 test("every notebook is run by a test: headlessly (notebooks-*.test.ts) or in JupyterLab (jupyterlab.test.ts)", () => {
-  const testDir = path.join(notebooksDir, "..", "test");
+  const testDir = path.join(repoRoot, "test");
   const sources = fs.readdirSync(testDir).filter((f) => /^notebooks-\d+\.test\.ts$|^jupyterlab\.test\.ts$/.test(f)).map((f) => fs.readFileSync(path.join(testDir, f), "utf8")).join("\n");
   const run = (name: string) => sources.includes(`notebookTest("${name}"`) || sources.includes(`openNotebook("${name}"`);
   assert.deepEqual(notebooks.filter((n) => !run(n)), [], "notebooks no test runs");
