@@ -1,7 +1,5 @@
 import fs from "node:fs";
 import path from "node:path";
-import { parse as parseProperties } from "dot-properties";
-import YAML from "yaml";
 import { logLevel, type KafkaConfig, type SASLOptions } from "kafkajs";
 import { InputError } from "../errors";
 import { findEmbeddedKafka } from "./embedded";
@@ -99,11 +97,13 @@ export function loadKafkaConfigFile(file: string, env: NodeJS.ProcessEnv = proce
   }
   let settings: ExternalKafkaSettings;
   if (file.endsWith(".properties")) {
+    // Loaded here, not at the top: every role process imports this module and never reads a config file.
+    const { parse: parseProperties } = require("dot-properties") as typeof import("dot-properties");
     settings = settingsFromProperties(parseProperties(text) as Record<string, string>, file);
   } else {
     let parsed: unknown;
     try {
-      parsed = YAML.parse(text);
+      parsed = (require("yaml") as typeof import("yaml")).parse(text); // loaded here: see above
     } catch (err) {
       throw new InputError("KAFKA_CONFIG", `Kafka config file ${file} is not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`, { field: file });
     }

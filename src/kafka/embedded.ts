@@ -5,7 +5,7 @@ import { ClusterError, InputError, PerfLabError } from "../errors";
 import { stateDir as defaultStateDir } from "../paths";
 import { isAlive } from "../util/process";
 import { brokerPorts, brokerProperties, newClusterId, scramFormatArgs, type BrokerPorts } from "./broker-config";
-import { assertPortsFree, brokerJvmOptions, brokerStateFor, findFreeBase, formatStorage, spawnBroker, spawnWatchdog, teardown, waitRegistered, writeLog4jConfig } from "./broker-process";
+import { assertPortsFree, brokerConfigFromEnv, brokerJvmOptions, brokerStateFor, findFreeBase, formatStorage, spawnBroker, spawnWatchdog, teardown, waitRegistered, writeLog4jConfig } from "./broker-process";
 import {
   brokerAlive,
   clusterOwners,
@@ -43,7 +43,7 @@ export interface StartEmbeddedKafkaOptions {
   readyTimeoutMs?: number;
   /** SASL users (name → password) for the client listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
   saslUsers?: Record<string, string>;
-  /** Extra broker settings, applied to every broker. */
+  /** Extra broker settings, applied to every broker; they win over PERFLAB_BROKER_CONFIG. */
   brokerConfig?: Record<string, string | number | boolean>;
   /** Aborting (e.g. on Ctrl-C) stops what was started and removes it. */
   signal?: AbortSignal;
@@ -140,6 +140,7 @@ export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): 
   const log = opts.log ?? (() => undefined);
   const withInternal = !!opts.saslUsers && Object.keys(opts.saslUsers).length > 0;
   const envJvmFlags = opts.jvmExtras ? [] : brokerJvmOptions(); // a bad value fails here, before anything is written
+  const brokerConfig = { ...brokerConfigFromEnv(), ...opts.brokerConfig }; // so does this one
 
   return withClusterLock(paths, async () => {
     const existing = readClusterState(paths);
@@ -163,7 +164,7 @@ export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): 
 
     const extras = opts.jvmExtras ?? classArchiveArgs({ javaCommand: java.command, versionLine: java.versionLine, jarsDir });
     const jvmExtras = { ...extras, broker: [...extras.broker, ...envJvmFlags] };
-    const state = writeClusterFiles(paths, { count, host, heapMb, withInternal, version, jarsDir, javaCommand: java.command, jvmExtras, ports, opts });
+    const state = writeClusterFiles(paths, { count, host, heapMb, withInternal, version, jarsDir, javaCommand: java.command, jvmExtras, ports, opts: { ...opts, brokerConfig } });
     const log4jFile = path.join(paths.root, "log4j2.yaml");
     writeClusterState(paths, state);
 

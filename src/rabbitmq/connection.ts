@@ -1,4 +1,4 @@
-import amqp from "amqplib";
+import type amqp from "amqplib";
 import { InputError, PerfLabError } from "../errors";
 import { Secret } from "../util/secret";
 import { withTimeout } from "../util/timeout";
@@ -70,7 +70,9 @@ export function amqpOptions(c: RabbitConnection): amqp.Options.Connect {
  */
 export async function connectRabbitMQ(c: RabbitConnection, timeoutMs = 10_000): Promise<amqp.ChannelModel> {
   const where = describeRabbit(c);
-  const pending = amqp.connect(amqpOptions(c), { timeout: timeoutMs });
+  // amqplib is loaded when a connection is opened: every role process imports this module, Kafka roles never connect.
+  const { connect } = require("amqplib") as typeof import("amqplib");
+  const pending = connect(amqpOptions(c), { timeout: timeoutMs });
   try {
     return await withTimeout(pending, timeoutMs + 1000, `RabbitMQ at ${where} to answer`);
   } catch (err) {

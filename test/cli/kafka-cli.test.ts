@@ -32,8 +32,10 @@ test("kafka up / status / stop-broker / start-broker / down, and the mistakes ma
   const base = await findFreeBase(1);
   try {
     // Extra broker JVM flags from the environment at `up`; a marker property shows where they land.
+    // Extra broker settings from the environment land in the broker's properties, over the lab's own values.
     const jvmFlags = "-XX:TieredStopAtLevel=1 -Dperflab.cliTest=up";
-    const up = await runCli(["kafka", "up", "--brokers", "1", "--port", String(base)], { env: { ...env, PERFLAB_BROKER_JVM_OPTS: jvmFlags } });
+    const brokerConfig = "metadata.max.idle.interval.ms=4500 num.partitions=2";
+    const up = await runCli(["kafka", "up", "--brokers", "1", "--port", String(base)], { env: { ...env, PERFLAB_BROKER_JVM_OPTS: jvmFlags, PERFLAB_BROKER_CONFIG: brokerConfig } });
     assert.equal(up.code, 0, up.stderr);
     assert.equal(up.stdout.trim(), `127.0.0.1:${base}`);
     assert.match(up.stderr, /ready in \d+\.\d s/);
@@ -47,6 +49,8 @@ test("kafka up / status / stop-broker / start-broker / down, and the mistakes ma
     assert.equal(status.brokers[0].registered, true);
     assert.deepEqual(javaProcessesOf(dir), [status.brokers[0].pid]);
     assertJvmFlagsLast(status.brokers[0].pid, jvmFlags);
+    const props = fs.readFileSync(JSON.parse(fs.readFileSync(path.join(dir, "cluster", "state.json"), "utf8")).brokers[0].propsFile, "utf8").split("\n");
+    assert.deepEqual(props.filter((l) => /^(metadata\.max\.idle\.interval\.ms|num\.partitions)=/.test(l)).sort(), ["metadata.max.idle.interval.ms=4500", "num.partitions=2"]);
     const text = await runCli(["kafka", "status"], { env });
     assert.match(text.stdout, /broker\s+port\s+controller\s+pid\s+state/);
 
@@ -104,6 +108,10 @@ test("bad arguments: one clear line, non-zero exit, nothing started", { timeout:
   const badFlags = await runCli(["kafka", "up"], { env: { ...env, PERFLAB_BROKER_JVM_OPTS: "-Xmx1g TieredStopAtLevel=1" } });
   assert.equal(badFlags.code, 2, badFlags.stderr);
   assertOneErrorLine(badFlags, /PERFLAB_BROKER_JVM_OPTS: "TieredStopAtLevel=1" is not a JVM flag/);
+  assertNothingLeft(dir);
+  const badConfig = await runCli(["kafka", "up"], { env: { ...env, PERFLAB_BROKER_CONFIG: "num.partitions=2 log.retention.ms" } });
+  assert.equal(badConfig.code, 2, badConfig.stderr);
+  assertOneErrorLine(badConfig, /PERFLAB_BROKER_CONFIG: "log.retention.ms" is not a key=value broker setting/);
   assertNothingLeft(dir);
 });
 
