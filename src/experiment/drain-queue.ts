@@ -5,7 +5,7 @@ import type { RoleSet } from "./role-set";
 
 /**
  * After this long with an empty queue and idle consumers, what did not arrive is not coming (it was lost).
- * Consumers report progress once a second: three reports.
+ * Consumers report progress every 200 ms (PROGRESS_INTERVAL_MS in roles/role-process.ts): many reports.
  */
 const QUIET_MS = 3000;
 
