@@ -137,6 +137,22 @@ export async function formatStorage(state: ClusterState, b: BrokerState, log4jFi
   }
 }
 
+/**
+ * Why a broker died while starting, from the end of its log: the root cause of its last exception ("Caused by:
+ * java.net.BindException: Address already in use"), else its first ERROR line. (The last lines are the
+ * shutdown that follows the error: a broker that cannot bind its port logs ~100 lines after saying so.)
+ */
+export function startupFailure(logTail: string): string {
+  const lines = logTail.split("\n").map((l) => l.trim());
+  const cause = lines.filter((l) => l.startsWith("Caused by: ")).at(-1);
+  return cause ?? lines.find((l) => /\b(ERROR|FATAL)\b/.test(l)) ?? "";
+}
+
+/** A broker that died because a port chosen free was taken before it bound it (another process's race). */
+export function isPortTaken(err: unknown): boolean {
+  return err instanceof ClusterError && err.code === "BROKER_DIED" && /Address already in use|failed to bind/.test(err.message);
+}
+
 function lastLines(text: string, n = 3): string {
   return text
     .split("\n")
@@ -184,7 +200,7 @@ export async function waitRegistered(
       for (const id of ids) {
         const b = state.brokers.find((x) => x.id === id)!;
         if (!brokerAlive(b)) {
-          const why = lastLines(tailFile(b.stdoutFile, 40) + "\n" + tailFile(b.logFile, 40).split("\n").filter((l) => /ERROR|FATAL|Exception/.test(l)).join("\n"));
+          const why = lastLines(tailFile(b.stdoutFile, 40) + "\n" + startupFailure(tailFile(b.logFile, 400)));
           throw new ClusterError("BROKER_DIED", `broker ${id} exited during startup${why ? `: ${why}` : ""} (log: ${b.logFile})`);
         }
       }

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
-import { ClusterError, InputError, PerfLabError } from "../errors";
+import { ClusterError, errorMessage, InputError, PerfLabError } from "../errors";
 import { stateDir as defaultStateDir } from "../paths";
 import { isAlive } from "../util/process";
 import { brokerPorts, brokerProperties, newClusterId, scramFormatArgs, type BrokerPorts } from "./broker-config";
-import { assertPortsFree, brokerConfigFromEnv, brokerJvmOptions, brokerStateFor, findFreeBase, formatStorage, spawnBroker, spawnWatchdog, teardown, waitRegistered, writeLog4jConfig } from "./broker-process";
+import { assertPortsFree, brokerConfigFromEnv, brokerJvmOptions, isPortTaken, brokerStateFor, findFreeBase, formatStorage, spawnBroker, spawnWatchdog, teardown, waitRegistered, writeLog4jConfig } from "./broker-process";
 import {
   brokerAlive,
   clusterOwners,
@@ -133,6 +133,20 @@ export function findEmbeddedKafka(opts: { stateDir?: string } = {}): EmbeddedKaf
  * failure or abort, everything it started is stopped and removed before the error is thrown.
  */
 export async function startEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}): Promise<EmbeddedKafka> {
+  // With basePort "auto", ports found free can be taken by another process before the JVMs bind them, seconds
+  // later (seen in the test suite: clusters starting side by side). The failed start is already torn down:
+  // pick other ports, twice at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (opts.basePort !== "auto" || attempt === 3 || !isPortTaken(err) || opts.signal?.aborted) throw err;
+      opts.log?.(`a port picked for the brokers was taken before they bound it: picking others (${errorMessage(err)})`);
+    }
+  }
+}
+
+async function startOnce(opts: StartEmbeddedKafkaOptions): Promise<EmbeddedKafka> {
   const count = validateBrokerCount(opts.brokers ?? 1);
   const host = opts.host ?? "127.0.0.1";
   const heapMb = opts.heapMb ?? 512;

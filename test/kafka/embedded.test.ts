@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTopic, describeTopic, deleteTopics, roundTrip, withAdmin } from "../../src/kafka";
-import { testKafka, uniqueName } from "../helpers/kafka";
+import net from "node:net";
+import { createTopic, describeTopic, deleteTopics, embeddedConnection, roundTrip, startEmbeddedKafka, stopEmbeddedKafka, withAdmin } from "../../src/kafka";
+import { tempDir, testKafka, uniqueName } from "../helpers/kafka";
 
 test("kafkajs round trip through the embedded broker returns every message with its metadata", { timeout: 90_000 }, async () => {
   const { conn } = await testKafka();
@@ -41,4 +42,32 @@ test("topics are created with the partitions, replication and config asked for, 
 test("a replication factor above the broker count is refused by Kafka", { timeout: 60_000 }, async () => {
   const { conn } = await testKafka();
   await assert.rejects(createTopic(conn, { name: uniqueName("rf"), partitions: 1, replicationFactor: 3 }), /replication factor/i);
+});
+
+test("a port taken between the free-port search and the broker's bind: the start picks other ports and the cluster comes up", { timeout: 180_000 }, async () => {
+  const stateDir = tempDir("perflab-portrace-");
+  const taken: net.Server[] = [];
+  const lines: string[] = [];
+  try {
+    const k = await startEmbeddedKafka({
+      brokers: 1,
+      basePort: "auto",
+      stateDir,
+      owner: process.pid,
+      log: (line) => {
+        lines.push(line);
+        // The first start names its ports just before the JVM binds them: take its client port first.
+        const m = /client ports (\d+)/.exec(line);
+        if (m && taken.length === 0) taken.push(net.createServer().listen(Number(m[1]), "127.0.0.1"));
+      },
+    });
+    const takenPort = (taken[0]!.address() as net.AddressInfo).port;
+    assert.ok(lines.some((l) => /a port picked for the brokers was taken before they bound it: picking others .*Address already in use/.test(l)), lines.join("\n"));
+    assert.notEqual(k.bootstrap[0], `127.0.0.1:${takenPort}`);
+    const r = await roundTrip(embeddedConnection(k.bootstrap), { topic: uniqueName("race"), count: 5, partitions: 1 });
+    assert.equal(r.messages.length, 5);
+  } finally {
+    for (const s of taken) s.close();
+    await stopEmbeddedKafka({ stateDir });
+  }
 });
