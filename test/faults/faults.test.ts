@@ -1,4 +1,4 @@
-// test-duration: ~150 s
+// test-duration: ~115 s
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
