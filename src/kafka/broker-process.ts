@@ -86,7 +86,7 @@ export function brokerJvmOptions(env: NodeJS.ProcessEnv = process.env): string[]
  * Extra server.properties for every broker of a cluster started while it is set, from PERFLAB_BROKER_CONFIG
  * (whitespace-separated `key=value` pairs). A spec's `kafka.embedded.brokerConfig` and the `brokerConfig`
  * option win over it. Written into each broker's properties when the cluster is created, so a restarted broker
- * keeps them. The test driver uses it for a quieter and quicker test cluster (see scripts/run-tests.mjs).
+ * keeps them. The test driver uses it for quieter idle test brokers (see scripts/run-tests.mjs).
  */
 export function brokerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const raw = env.PERFLAB_BROKER_CONFIG?.trim();
