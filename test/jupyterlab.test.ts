@@ -18,7 +18,8 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { repoRoot } from "./helpers/cli";
-import { launchBrowser, watchPage } from "./helpers/browser";
+import { assertOpensOffline, launchBrowser } from "./helpers/browser";
+import { errorOutputsOf, outputsText, type NotebookOutput } from "./helpers/outputs";
 import { javaProcessesOf, roleProcessesOf, tempDir } from "./helpers/kafka";
 import { waitFor } from "../src/util/timeout";
 import { processesMentioning } from "../src/util/process";
@@ -171,48 +172,29 @@ async function allDrawn(p: Page, min: number): Promise<void> {
 }
 
 /**
- * Every output of the current notebook, from its model (JupyterLab renders only the cells in view): the text
- * of streams and of every MIME bundle, as the headless notebook tests read it, and the error outputs.
+ * Every output of the current notebook, from its model (JupyterLab renders only the cells in view), checked as
+ * the headless notebook tests check theirs: no error output, and the text matches every pattern.
  */
-async function modelOutputs(p: Page): Promise<{ text: string; errors: string[] }> {
-  return p.evaluate(() => {
-    type Output = { output_type: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string };
-    type Cells = { length: number; get(i: number): { toJSON(): { outputs?: Output[] } } };
-    const cells = ((window as unknown as Win).jupyterapp.shell.currentWidget as { content: { model: { cells: Cells } } }).content.model.cells;
-    const outs = Array.from({ length: cells.length }, (_, i) => cells.get(i).toJSON().outputs ?? []).flat();
-    // No named function in here: tsx would wrap it in a helper (__name) that the page does not have.
-    return {
-      text: outs.map((o) => [o.text ?? "", ...Object.values(o.data ?? {})].map((v) => (typeof v === "string" ? v : Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join("") : JSON.stringify(v))).join("")).join("\n"),
-      errors: outs.filter((o) => o.output_type === "error").map((o) => `${o.ename}: ${o.evalue}`),
-    };
-  });
-}
-
-/** The notebook's outputs match every pattern and none is an error (what the headless notebook tests check). */
 async function outputsMatch(p: Page, name: string, patterns: RegExp[]): Promise<string> {
-  const { text, errors } = await modelOutputs(p);
-  assert.deepEqual(errors, [], `${name}: no error output`);
+  const outs = await p.evaluate(() => {
+    type Cells = { length: number; get(i: number): { toJSON(): { outputs?: unknown[] } } };
+    const cells = ((window as unknown as Win).jupyterapp.shell.currentWidget as { content: { model: { cells: Cells } } }).content.model.cells;
+    return Array.from({ length: cells.length }, (_, i) => cells.get(i).toJSON().outputs ?? []).flat() as NotebookOutput[];
+  });
+  assert.deepEqual(errorOutputsOf(outs), [], `${name}: no error output`);
+  const text = outputsText(outs);
   for (const re of patterns) assert.match(text, re, `${name}: ${re}`);
   return text;
 }
 
-/**
- * File ▸ Save and Export Notebook As ▸ HTML, as the menu does it (sanitizing on, JupyterLab's default): the
- * file opens offline with at least `min` figures, every one drawn, no request leaving the machine, no console error.
- */
+/** File ▸ Save and Export Notebook As ▸ HTML, as the menu does it (sanitizing on, JupyterLab's default), opened offline. */
 async function exportOpensOffline(p: Page, name: string, min: number): Promise<void> {
   await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("docmanager:save"));
   const exported = await context!.request.get(`http://127.0.0.1:${port}/nbconvert/html/${name}?download=true&sanitize_html=true&token=${token}`);
   assert.equal(exported.status(), 200);
   const file = path.join(tempDir("perflab-jlab-export-"), name.replace(/\.ipynb$/, ".html"));
   fs.writeFileSync(file, await exported.body());
-  const offline = await context!.newPage();
-  const watch = watchPage(offline);
-  await offline.goto(`file://${file}`);
-  await offline.waitForFunction((n) => document.querySelectorAll(".plab-figure").length >= n && document.querySelectorAll(".plab-figure .main-svg").length >= document.querySelectorAll(".plab-figure").length, min, { timeout: 60_000 });
-  assert.deepEqual(watch.externalRequests, [], `${name}: the export opens offline`);
-  assert.deepEqual(watch.consoleErrors, [], `${name}: no console errors`);
-  await offline.close();
+  await assertOpensOffline(await context!.newPage(), file, min);
 }
 
 async function errorOutputs(p: Page): Promise<string[]> {

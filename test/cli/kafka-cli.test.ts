@@ -6,6 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { findFreeBase } from "../../src/kafka";
+import { clusterPaths, readClusterState } from "../../src/kafka/cluster-state";
 import { waitFor } from "../../src/util/timeout";
 import { collect, errorLines, runCli, spawnCli } from "../helpers/cli";
 import { javaProcessesOf, tempDir } from "../helpers/kafka";
@@ -49,7 +50,7 @@ test("kafka up / status / stop-broker / start-broker / down, and the mistakes ma
     assert.equal(status.brokers[0].registered, true);
     assert.deepEqual(javaProcessesOf(dir), [status.brokers[0].pid]);
     assertJvmFlagsLast(status.brokers[0].pid, jvmFlags);
-    const props = fs.readFileSync(JSON.parse(fs.readFileSync(path.join(dir, "cluster", "state.json"), "utf8")).brokers[0].propsFile, "utf8").split("\n");
+    const props = fs.readFileSync(readClusterState(clusterPaths(dir))!.brokers[0]!.propsFile, "utf8").split("\n");
     assert.deepEqual(props.filter((l) => /^(metadata\.max\.idle\.interval\.ms|num\.partitions)=/.test(l)).sort(), ["metadata.max.idle.interval.ms=4500", "num.partitions=2"]);
     const text = await runCli(["kafka", "status"], { env });
     assert.match(text.stdout, /broker\s+port\s+controller\s+pid\s+state/);

@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 /** Debian's Chromium (installed by `npm test`'s set-up), headless, no network beyond loopback. */
@@ -27,4 +29,18 @@ export function watchPage(page: Page): PageWatch {
     if ((u.protocol === "http:" || u.protocol === "https:") && !["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) w.externalRequests.push(r.url());
   });
   return w;
+}
+
+/**
+ * An exported notebook or report opened from disk in `page` (closed after): at least `min` figures, every one
+ * drawn, no request leaving the machine, no console error.
+ */
+export async function assertOpensOffline(page: Page, file: string, min: number): Promise<void> {
+  const name = path.basename(file);
+  const watch = watchPage(page);
+  await page.goto(`file://${file}`);
+  await page.waitForFunction((n) => document.querySelectorAll(".plab-figure").length >= n && document.querySelectorAll(".plab-figure .main-svg").length >= document.querySelectorAll(".plab-figure").length, min, { timeout: 60_000 });
+  assert.deepEqual(watch.externalRequests, [], `${name}: opens offline`);
+  assert.deepEqual(watch.consoleErrors, [], `${name}: no console errors`);
+  await page.close();
 }

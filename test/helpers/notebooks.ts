@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import type { Browser } from "playwright-core";
 import { repoRoot, collect } from "./cli";
 import { tempDir, testKafka } from "./kafka";
-import { launchBrowser, watchPage } from "./browser";
+import { assertOpensOffline, launchBrowser } from "./browser";
+import { errorOutputsOf, outputsText, type NotebookOutput } from "./outputs";
 
 // Every notebook in notebooks/ runs headlessly through the real tslab kernel (nbclient), in quick mode,
 // against the embedded Kafka; any cell error fails the test. Its exported HTML must then open offline in
@@ -40,27 +41,15 @@ export async function execute(name: string): Promise<Executed> {
   const r = await collect(child, 900_000);
   assert.equal(r.code, 0, `notebook ${name} failed:\n${r.stderr.slice(-4000)}`);
   const nb = JSON.parse(fs.readFileSync(path.join(out, name), "utf8"));
-  type Output = { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> };
-  const outs: Output[] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").flatMap((c: { outputs: Output[] }) => c.outputs);
-  assert.ok(!outs.some((o) => o.output_type === "error"), `error output in ${name}`);
-  const outputs = outs.map((o) => [o.text, ...Object.values(o.data ?? {})].flat().map((v) => (typeof v === "string" || v === undefined ? (v ?? "") : JSON.stringify(v))).join("")).join("\n");
-  return { outputs, htmlFile: path.join(out, name.replace(/\.ipynb$/, ".html")), workspace };
+  const outs: NotebookOutput[] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").flatMap((c: { outputs: NotebookOutput[] }) => c.outputs);
+  assert.deepEqual(errorOutputsOf(outs), [], `error output in ${name}`);
+  return { outputs: outputsText(outs), htmlFile: path.join(out, name.replace(/\.ipynb$/, ".html")), workspace };
 }
 
 /** Open the exported HTML offline: plots drawn, no console error, no request leaving the machine. */
 export async function checkHtml(file: string, minFigures: number): Promise<void> {
   browser ??= await launchBrowser();
-  const page = await browser.newPage();
-  const watch = watchPage(page);
-  await page.goto(`file://${file}`);
-  if (minFigures > 0) {
-    await page.waitForFunction((n) => document.querySelectorAll(".plab-figure .main-svg").length >= n, minFigures, { timeout: 60_000 });
-  }
-  const figures = await page.evaluate(() => ({ divs: document.querySelectorAll(".plab-figure").length, drawn: document.querySelectorAll(".plab-figure .main-svg").length }));
-  assert.ok(figures.divs >= minFigures, `${path.basename(file)}: ${figures.divs} figures, expected ≥ ${minFigures}`);
-  assert.deepEqual(watch.externalRequests, [], "opens offline");
-  assert.deepEqual(watch.consoleErrors, [], "no console errors");
-  await page.close();
+  await assertOpensOffline(await browser.newPage(), file, minFigures);
 }
 
 /**
