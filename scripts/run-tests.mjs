@@ -5,7 +5,8 @@
 //      longest first), then the `// test-kind: exclusive` files
 //      (timing known answers, benchmarks-like checks) one at a time, alone on the machine;
 //   4. takes down every Kafka cluster the tests shared, fails if any process of the run is left (and kills it),
-//      and removes the run's folder: its shared clusters and every test's temporary files (TMPDIR).
+//      and removes the run's folder: its shared clusters and every test's temporary files (TMPDIR); fails if a
+//      test left a file in the work tree.
 // Usage: node scripts/run-tests.mjs [--unit] [--no-checks] [--concurrency N] [substring …]
 //   --unit        unit tests only (seconds, no Kafka); substrings select test files by path.
 import { spawn } from "node:child_process";
@@ -173,6 +174,18 @@ const limit = setTimeout(() => {
 }, LIMIT_MS);
 limit.unref();
 
+// No test may leave files in the work tree (a JVM crash report, a notebook checkpoint, a report written to the
+// project's reports/): what the tests write goes under TMPDIR. The work tree's files now and after the run, minus
+// the folders that are built or cached on purpose.
+const BUILT = new Set([".git", "node_modules", ".venv", "dist", ".perflab"]);
+const workTreeFiles = (dir = root) =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return dir === root && BUILT.has(e.name) ? [] : workTreeFiles(full);
+    return [path.relative(root, full)];
+  });
+const filesBefore = new Set(workTreeFiles());
+
 let failed = false;
 try {
   if (runChecks) {
@@ -190,6 +203,11 @@ try {
   }
 } finally {
   const left = await teardown();
+  const added = workTreeFiles().filter((f) => !filesBefore.has(f));
+  if (added.length) {
+    console.error(`run-tests: the tests left ${added.length} file(s) in the work tree: ${added.slice(0, 10).join(", ")}`);
+    failed = true;
+  }
   if (left.length) {
     console.error(`run-tests: ${left.length} process(es) of this run outlived it: ${left.join("; ")}`);
     failed = true;

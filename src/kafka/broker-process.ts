@@ -112,6 +112,8 @@ function jvmArgs(state: ClusterState, logFile: string, log4jFile: string, heapMb
     ...gcAndJit,
     ...((tool ? state.jvmExtras?.format : state.jvmExtras?.broker) ?? []),
     "-XX:+ExitOnOutOfMemoryError",
+    // A JVM that crashes writes its report beside the broker's log, not into the user's working folder.
+    `-XX:ErrorFile=${path.join(path.dirname(logFile), "hs_err_pid%p.log")}`,
     "-Djava.awt.headless=true",
     `-Dlog4j2.configurationFile=${log4jFile}`,
     `-Dperflab.logFile=${logFile}`,

@@ -71,8 +71,18 @@ export function classArchiveArgs(jvm: JvmIdentity): ClusterJvmExtras {
 
 /** True if a JVM starts with `file` as its class archive and this classpath (`-Xshare:on` exits non-zero if it cannot). */
 export async function classArchiveUsable(file: string, jvm: JvmIdentity): Promise<boolean> {
-  const out = await runCommand(jvm.javaCommand, ["-Xshare:on", `-XX:SharedArchiveFile=${file}`, "-cp", path.join(jvm.jarsDir, "*"), "-version"], { timeoutMs: 60_000 });
-  return out.code === 0 && !/\[(warning|error)\s*\]\[cds/.test(out.output);
+  // A damaged archive can crash the JVM (SIGBUS while mapping it): its crash report goes to a file of ours, removed.
+  const crashReport = path.join(os.tmpdir(), `perflab-cds-probe-${process.pid}-${Date.now()}.log`);
+  try {
+    const out = await runCommand(
+      jvm.javaCommand,
+      ["-Xshare:on", `-XX:SharedArchiveFile=${file}`, `-XX:ErrorFile=${crashReport}`, "-cp", path.join(jvm.jarsDir, "*"), "-version"],
+      { timeoutMs: 60_000 },
+    );
+    return out.code === 0 && !/\[(warning|error)\s*\]\[cds/.test(out.output);
+  } finally {
+    fs.rmSync(crashReport, { force: true });
+  }
 }
 
 export interface TrainingCluster {

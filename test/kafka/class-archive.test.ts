@@ -13,6 +13,8 @@ function jvm(): JvmIdentity {
   return { javaCommand: java.command, versionLine: java.versionLine, jarsDir: kafkaJarsDir() };
 }
 
+const crashReportsIn = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.startsWith("hs_err_pid"));
+
 test("the brokers of an embedded cluster map the class-data archive that `perflab setup kafka-jars` built", { timeout: 120_000 }, async () => {
   const { stateDir } = await testKafka();
   const archive = classArchiveFile("broker", jvm());
@@ -29,6 +31,7 @@ test("the brokers of an embedded cluster map the class-data archive that `perfla
 
 test("an archive is accepted only when a JVM starts with it: a truncated copy (which would crash a broker) is refused", { timeout: 120_000 }, async () => {
   const id = jvm();
+  const before = crashReportsIn(process.cwd());
   const archive = classArchiveFile("format", id);
   assert.equal(await classArchiveUsable(archive, id), true);
   const dir = tempDir("cds-trunc");
@@ -37,6 +40,8 @@ test("an archive is accepted only when a JVM starts with it: a truncated copy (w
   assert.equal(await classArchiveUsable(truncated, id), false);
   fs.writeFileSync(truncated, "not an archive");
   assert.equal(await classArchiveUsable(truncated, id), false);
+  // The truncated archive crashes the probing JVM (SIGBUS): its crash report must not land in the working folder.
+  assert.deepEqual(crashReportsIn(process.cwd()), before, "a crash report (hs_err_pid*.log) was left in the working folder");
 });
 
 test("a failed training run leaves no archive and no partial file behind, and says so in one line", { timeout: 120_000 }, async () => {
