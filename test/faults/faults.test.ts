@@ -1,10 +1,10 @@
-// test-duration: ~115 s
+// test-duration: ~30 s
+// (A broker killed under acks 0, 1 and -1 on 3 brokers: checked on notebook 08's own run, test/notebooks-5.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { runExperiment } from "../../src/run";
-import { embeddedConnection } from "../../src/kafka";
-import { tempDir, testKafka, withThreeBrokers } from "../helpers/kafka";
+import { tempDir, testKafka } from "../helpers/kafka";
 
 const fixtures = path.join(__dirname, "..", "fixtures", "user");
 
@@ -61,36 +61,3 @@ test("a consumer added mid-run joins the group (a rebalance) and shares the work
   assert.equal(manifest.repetitions[0].faults[0].target, "consumer-1");
 });
 
-test("3 brokers, RF 3, min.insync.replicas 2, one broker killed during production: acks=-1 loses nothing; acks=0 reports its loss (lost or failed) and does not fail", { timeout: 900_000 }, () => withThreeBrokers(async (k) => {
-  const out = tempDir("perflab-brokerkill-");
-  const run = await runExperiment(
-    {
-      name: "broker-kill",
-      kafka: { embedded: { brokers: 3 } },
-      topic: { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 },
-      workload: { durationSec: 5, rate: 1200 },
-      producers: { lingerMs: 5 },
-      variants: { "acks=-1": { "producers.acks": -1 }, "acks=0": { "producers.acks": 0 } },
-      faults: [{ at: 1.5, action: "kill-broker", broker: 2 }],
-      repetitions: 1,
-      warmup: 0,
-    },
-    { connection: embeddedConnection(k.bootstrap), stateDir: k.stateDir, reportsDir: out, profilesDir: out, progress: "none" },
-  );
-  assert.notEqual(run.state, "errored", run.error ?? "");
-  const strict = run.repetitions.find((r) => r.label === "acks=-1")!;
-  assert.equal(strict.state, "completed", strict.error ?? "");
-  assert.ok(strict.acked > 500);
-  assert.equal(strict.lost, 0, "Kafka's promise holds (and the lab's producer avoids kafkajs#1303)");
-  // Known answer: acks 0 with a broker killed — what did not arrive is reported (lost or failed), the run does not fail.
-  const loose = run.repetitions.find((r) => r.label === "acks=0")!;
-  assert.equal(loose.state, "completed", "a loss is a measurement, not an error");
-  assert.ok(loose.lost + loose.failed > 0, `acks=0: lost ${loose.lost}, failed ${loose.failed} of ${loose.produced}`);
-  // acked = (acked and consumed) + lost; consumed = (acked and consumed) + delivered-but-unacked.
-  assert.equal(loose.acked - loose.lost, loose.consumed - loose.unackedDelivered, "accounting adds up");
-  const manifest = JSON.parse(require("node:fs").readFileSync(path.join(run.runDir, "manifest.json"), "utf8"));
-  for (const r of manifest.repetitions) {
-    assert.equal(r.faults[0].action, "kill-broker");
-    assert.equal(r.faults[0].ok, true);
-  }
-}));
