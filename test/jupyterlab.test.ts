@@ -144,14 +144,28 @@ async function kernelIdle(p: Page, timeoutMs: number): Promise<void> {
   await waitFor("the kernel to be idle", async () => ((await kernel(p)).status === "idle" ? true : undefined), { timeoutMs, intervalMs: 250 });
 }
 
-/** Run All, then wait for every code cell to have an execution count (no "[*]") and an idle kernel. */
+/**
+ * Run All, then wait for every code cell to have an execution count (no "[*]") and an idle kernel. A cell that
+ * fails stops Run All: the cells after it are never run, so the wait ends there, naming what the notebook
+ * wrote to stderr, instead of running into its timeout.
+ */
 async function runAll(p: Page, timeoutMs: number): Promise<void> {
   await p.evaluate(() => (window as unknown as Win).jupyterapp.commands.execute("notebook:run-all-cells"));
+  let stoppedPolls = 0;
   await waitFor(
     "every cell to run",
     async () => {
       const prompts = await p.$$eval(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt", (els) => els.map((e) => e.textContent ?? ""));
-      return prompts.length > 0 && prompts.every((t) => /\[\d+\]/.test(t)) ? true : undefined;
+      if (prompts.length > 0 && prompts.every((t) => /\[\d+\]/.test(t))) return true;
+      const stopped = prompts.some((t) => /\[\d+\]/.test(t)) && !prompts.some((t) => t.includes("*")) && (await kernel(p)).status === "idle";
+      stoppedPolls = stopped ? stoppedPolls + 1 : 0;
+      if (stoppedPolls >= 4) {
+        const stderr = await p.$$eval('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]', (els) => els.map((e) => e.textContent ?? "").join("\n"));
+        const lines = stderr.split("\n").filter((l) => l.trim());
+        const errorLine = lines.filter((l) => /^\w*(Error|Exception)\b.*?: /.test(l)).at(-1);
+        throw new Error(`Run All stopped before the last cell: ${errorLine ?? (lines.slice(-5).join(" | ") || "no stderr output")}`);
+      }
+      return undefined;
     },
     { timeoutMs, intervalMs: 500 },
   );
