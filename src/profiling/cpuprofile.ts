@@ -50,7 +50,11 @@ export function parseCpuProfile(text: string, file = "(profile)", role?: string)
   } catch (err) {
     const first = text.trimStart()[0];
     if (first !== "{" && first !== "[") throw new ProfileError(`${where(file, role)} is not a V8 CPU profile (a .cpuprofile is JSON)`, { cause: err });
-    const truncated = !/[}\]]\s*$/.test(text);
+    // Truncated: the parser ran out of input — at the end, or at a position past the last character (a cut
+    // right after a "}" or "]" inside the document ends in a bracket too, so the last character cannot tell).
+    const msg = (err as Error).message;
+    const at = /at position (\d+)/.exec(msg);
+    const truncated = /end of JSON input/.test(msg) || (at !== null && Number(at[1]) >= text.trimEnd().length);
     throw new ProfileError(`CPU profile ${where(file, role)} is ${truncated ? "truncated" : "not valid JSON"} (${(err as Error).message.split("\n")[0]})`, { cause: err });
   }
   return checkCpuProfile(data, file, role);
