@@ -19,8 +19,15 @@ export function formatTableHeader(t: FunctionTable, title: string, by: RankBy): 
   const what = by === "self" ? "self time (tottime)" : by === "total" ? "total time (cumtime, recursion counted once)" : "calls (ncalls)";
   return [
     `${title} — ${ms(t.busyMs)} ms busy, ${ms(t.idleMs)} ms idle, GC ${ms(t.gcMs)} ms · ${t.samples} samples, mean interval ${t.meanIntervalUs.toFixed(0)} µs`,
+    ...(t.stalls > 0 ? [stallNote(t)] : []),
     `sorted by ${what}; % of busy time; ${t.callsNote ? `ncalls: ${t.callsNote}` : "ncalls: none (add --profile calls)"}`,
   ].join("\n");
+}
+
+/** One line when the sampler stalled (a busy machine): how much of the profile's time nobody sampled. */
+export function stallNote(t: FunctionTable): string {
+  const share = t.sampledMs > 0 ? (100 * t.stalledMs) / t.sampledMs : 0;
+  return `sampler stalled ${t.stalls}× for ${ms(t.stalledMs)} ms (${pct(share)} of the profile): each stall is charged to the sample before it — on a busy machine, sample counts are steadier than times`;
 }
 
 export function formatDiffRows(rows: DiffRow[]): string {

@@ -101,17 +101,32 @@ export function totalsByKey(g: ProfileGraph, subtree: ArrayLike<number>, keyOf: 
 }
 
 /**
- * CPU-profile sample weights: each sample weighs the time to the next sample (the last one until
- * endTime), in µs — not hitCount × interval, since V8's effective interval drifts.
+ * A gap between two samples longer than this is a stall of the sampler (the process, or the profiler's
+ * thread, was not running), not a long sample: 20 × the median interval, and at least 10 ms.
  */
-export function sampleWeights(profile: { startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }, g: ProfileGraph): { selfUs: Float64Array; samples: Uint32Array; totalUs: number } {
+export function stallThresholdUs(timeDeltas: ArrayLike<number>): number {
+  const d = Float64Array.from(timeDeltas).filter((x) => x > 0).sort();
+  const median = d.length ? d[d.length >> 1]! : 0;
+  return Math.max(10_000, 20 * median);
+}
+
+/**
+ * CPU-profile sample weights: each sample weighs the time to the next sample (the last one until
+ * endTime), in µs — not hitCount × interval, since V8's effective interval drifts. A weight over the
+ * stall threshold is counted in `stalls`/`stalledUs` too: on a busy machine the sampler stops for
+ * hundreds of ms, and that time goes to whatever the sample before the stall shows (nobody knows what ran).
+ */
+export function sampleWeights(profile: { startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }, g: ProfileGraph): { selfUs: Float64Array; samples: Uint32Array; totalUs: number; stalls: number; stalledUs: number } {
   const selfUs = new Float64Array(g.size);
   const samples = new Uint32Array(g.size);
   const n = profile.samples.length;
   const times = new Float64Array(n);
   let t = profile.startTime;
   for (let i = 0; i < n; i++) times[i] = t += Math.max(0, profile.timeDeltas[i]!);
+  const stallUs = stallThresholdUs(profile.timeDeltas);
   let totalUs = 0;
+  let stalls = 0;
+  let stalledUs = 0;
   for (let i = 0; i < n; i++) {
     const ni = g.index.get(profile.samples[i]!);
     if (ni === undefined) continue;
@@ -119,8 +134,12 @@ export function sampleWeights(profile: { startTime: number; endTime: number; sam
     selfUs[ni] += w;
     samples[ni]!++;
     totalUs += w;
+    if (w > stallUs) {
+      stalls++;
+      stalledUs += w;
+    }
   }
-  return { selfUs, samples, totalUs };
+  return { selfUs, samples, totalUs, stalls, stalledUs };
 }
 
 /** Key of a call frame: one function per (name, url, line, column). */

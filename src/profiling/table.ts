@@ -77,6 +77,10 @@ export interface FunctionTable {
   programMs: number;
   samples: number;
   meanIntervalUs: number;
+  /** Gaps between samples over the stall threshold (graph.ts `stallThresholdUs`): the sampler did not run. */
+  stalls: number;
+  /** Their time, ms: weighed to the sample before each gap, so a large share makes times (not sample counts) unreliable. */
+  stalledMs: number;
   callsNote: string | null;
 }
 
@@ -106,6 +110,8 @@ interface FunctionSums {
   lineTicks: Array<Map<number, number> | undefined>;
   rootNode: number;
   weighedUs: number;
+  stalls: number;
+  stalledUs: number;
 }
 
 function sumPerFunction(profile: CpuProfile): FunctionSums {
@@ -138,7 +144,7 @@ function sumPerFunction(profile: CpuProfile): FunctionSums {
   }
   const totalUs = totalsByKey(g, subtreeSums(g, w.selfUs), funcOf, F);
   const totalSamples = totalsByKey(g, subtreeSums(g, w.samples), funcOf, F);
-  return { keys, firstNode, selfUs, totalUs, samples, totalSamples, lineTicks, rootNode: g.root, weighedUs: w.totalUs };
+  return { keys, firstNode, selfUs, totalUs, samples, totalSamples, lineTicks, rootNode: g.root, weighedUs: w.totalUs, stalls: w.stalls, stalledUs: w.stalledUs };
 }
 
 function mapped(opts: TableOptions, url: string, line0: number, col0: number): { url: string; line: number; column: number } {
@@ -211,6 +217,8 @@ export function functionTable(profile: CpuProfile, opts: TableOptions = {}): Fun
     programMs: specialMs.program,
     samples: profile.samples.length,
     meanIntervalUs: profile.samples.length ? sums.weighedUs / profile.samples.length : 0,
+    stalls: sums.stalls,
+    stalledMs: sums.stalledUs / 1000,
     callsNote: opts.calls ? opts.calls.note : null,
   };
 }

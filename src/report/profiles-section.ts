@@ -4,6 +4,7 @@ import { configLabel } from "../analysis/series";
 import type { RunData } from "../results/load";
 import { runAllocationTable, runCallTree, runFunctionTable, runProfiles, type RoleProfiles } from "../profiling/run-profiles";
 import { timeByCategory, topFunctions } from "../profiling/table";
+import { stallNote } from "../profiling/format";
 import * as fig from "../viz/figures";
 import { figureHtml } from "../viz/html";
 import { MiB } from "../util/format";
@@ -28,6 +29,7 @@ function costTable(run: RunData): string {
 function cpuParts(run: RunData, p: RoleProfiles, label: string): string[] {
   const t = runFunctionTable(run.runDir, { configId: p.configId, role: p.roleId });
   const parts = [`<p class="muted">${fmtNumber(t.busyMs, 1)} ms busy, ${fmtNumber(t.idleMs, 1)} ms idle, GC ${fmtNumber(t.gcMs, 1)} ms · ${t.samples} samples</p>`];
+  if (t.stalls > 0) parts.push(`<p class="muted">${escapeHtml(stallNote(t))}</p>`);
   parts.push(htmlTable(timeByCategory(t).slice(0, 8), [
     { key: "group", label: "where the time goes" },
     { key: "selfMs", label: "self (ms)" },

@@ -6,6 +6,7 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { functionTable, topFunctions, timeByCategory, type CallCounts, type PositionMap } from "../../src/profiling/table";
 import { readCpuProfile, parseCpuProfile, ProfileError, type CpuProfile } from "../../src/profiling/cpuprofile";
+import { formatTableHeader } from "../../src/profiling/format";
 import { repoRoot } from "../helpers/cli";
 import { tempDir } from "../helpers/kafka";
 
@@ -148,6 +149,24 @@ test("self time weights each sample by its real duration, not hitCount × interv
   assert.equal(t.busyMs, 1.0);
   assert.equal(get("a").totalPct, 100);
   assert.equal(get("b").selfPct, 90);
+});
+
+test("a stalled sampler is reported: gaps over 20 × the median interval (at least 10 ms), their count and time", () => {
+  // root → a, root → b. 200 samples of a 100 µs apart, then one of b followed by a 60 ms gap (the machine
+  // was busy: nobody sampled), then 99 more of a. The gap is weighed to b, and reported as a stall.
+  const samples = [...Array(200).fill(2), 3, ...Array(99).fill(2)];
+  const deltas = [0, ...Array(199).fill(100), 100, 60_000, ...Array(98).fill(100)];
+  const end = deltas.reduce((a, b) => a + b, 0) + 100;
+  const t = functionTable(profile([[1, "(root)", [2, 3]], [2, "a", []], [3, "b", []]], samples, deltas, end));
+  assert.equal(t.stalls, 1);
+  assert.equal(t.stalledMs, 60);
+  assert.equal(t.rows.find((r) => r.name === "b")!.selfMs, 60, "the stall is charged to the sample before it");
+  const header = formatTableHeader(t, "consumer-0", "self");
+  assert.match(header, /sampler stalled 1× for 60(\.0)? ms \(66\.7% of the profile\)/);
+  // A steady profile: no stall, no line.
+  const steady = functionTable(profile([[1, "(root)", [2]], [2, "a", []]], Array(300).fill(2), [0, ...Array(299).fill(100)], 30_000));
+  assert.equal(steady.stalls, 0);
+  assert.doesNotMatch(formatTableHeader(steady, "consumer-0", "self"), /stalled/);
 });
 
 test("recursion: a function on its own stack is counted once per sample", () => {
