@@ -99,8 +99,12 @@ test("RabbitMQ killed mid-run and restarted: with publisher confirms nothing con
   const confirmed = byLabel["acks=-1"]!;
   const unconfirmed = byLabel["acks=0"]!;
   assert.equal(confirmed.lost, 0, `confirms: every confirmed message was consumed ${JSON.stringify(confirmed)}`);
-  assert.equal((confirmed.acked as number) + (confirmed.failed as number), 20000, "every send confirmed or failed");
-  assert.ok((unconfirmed.lost as number) > 0, `no confirms: the kill loses what was in flight, and it is reported ${JSON.stringify(unconfirmed)}`);
+  assert.equal((confirmed.acked as number) + (confirmed.failed as number), 10000, "every send confirmed or failed");
+  // The consumer is slower than the producer: ~1.5 s into the run thousands of messages wait in the queue.
+  // Without confirms the node had not written them (measured: 6,403 and 6,449 lost beside a CPU hog; with
+  // a consumer that kept up, only a batch in flight was at risk and a busy machine once lost none).
+  assert.ok((unconfirmed.lost as number) >= 1000, `no confirms: the kill loses the unwritten backlog, and it is reported ${JSON.stringify(unconfirmed)}`);
+  assert.equal((unconfirmed.consumed as number) + (unconfirmed.lost as number), 10000, "every unconfirmed send consumed or reported lost");
   assert.match(r.stderr, new RegExp(`Warning: ${String(unconfirmed.lost).replace(/\B(?=(\d{3})+(?!\d))/g, ",")} acknowledged message\\(s\\) were never consumed`));
 });
 
