@@ -88,24 +88,34 @@ test("a deeply recursive function never exceeds 100% total; its total is its rea
 });
 
 test("idle time is not charged to user code", () => {
-  // The fixture awaited a 600 ms timer: the samples V8 took inside that wait are (idle) — all but a few of
-  // Node's own at its ends — and the table's (idle) row has them. Counted in samples, not ms: on a busy
+  // The fixture awaited a 600 ms timer: the samples V8 took inside that wait are mostly (idle), none of
+  // its own code, and the table's (idle) row has them. Counted in samples, not ms: on a busy
   // machine the sampler itself stalls for hundreds of ms, and a stall is weighed to the sample before it
   // (CI once saw a stall swallow the whole wait: "idle 0 ms").
   const [fromUs, toUs] = cpu.idleWindowUs;
   const profile = readCpuProfile(cpu.files.cpuprofile!);
-  const nameOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName]));
+  const nodeOf = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const inFixture = (id: number | undefined): boolean => id !== undefined && (nodeOf.get(id)!.callFrame.url.includes("workload.ts") || inFixture(parentOf.get(id)));
   const inside = new Map<string, number>();
+  let userInside = 0;
   let t = profile.startTime;
   profile.samples.forEach((id, i) => {
     t += Math.max(0, profile.timeDeltas[i]!); // as the table weighs samples (graph.ts sampleWeights)
-    if (t > fromUs && t < toUs) inside.set(nameOf.get(id)!, (inside.get(nameOf.get(id)!) ?? 0) + 1);
+    if (t <= fromUs || t >= toUs) return;
+    const name = nodeOf.get(id)!.callFrame.functionName;
+    inside.set(name, (inside.get(name) ?? 0) + 1);
+    if (inFixture(id)) userInside++;
   });
   const all = [...inside.values()].reduce((a, b) => a + b, 0);
   const idleInside = inside.get("(idle)") ?? 0;
   const seen = JSON.stringify(Object.fromEntries(inside));
   assert.ok(all > 0, `no sample inside the ${((toUs - fromUs) / 1000).toFixed(0)} ms wait`);
-  assert.ok(idleInside >= 0.9 * all, `samples inside the wait: ${seen}`);
+  // Mostly (idle); the rest is Node's and tsx's own work (on a fresh clone tsx writes its transform cache
+  // in the background: 87% idle once) — never the fixture's code, but for a sample at the wait's very ends.
+  assert.ok(idleInside >= 0.5 * all, `samples inside the wait: ${seen}`);
+  assert.ok(userInside <= 2, `${userInside} samples of the fixture's code inside the wait: ${seen}`);
   const idle = table.rows.find((r) => r.category === "idle")!;
   assert.ok(idle.samples >= idleInside && table.idleMs > 0, `(idle) row: ${idle.samples} samples, ${table.idleMs} ms; inside the wait: ${seen}`);
   const main = table.rows.find((r) => r.name === "main" && r.category === "user");
