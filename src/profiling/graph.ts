@@ -2,6 +2,8 @@
  * One way to walk a profile's call graph, shared by the function table, the call tree and the heap table.
  * Profiles can be far deeper than the JS stack, so every traversal here is iterative.
  */
+import { quantileSorted } from "../results/stats";
+
 export interface GraphNode {
   id: number;
   children?: number[];
@@ -106,24 +108,23 @@ export function totalsByKey(g: ProfileGraph, subtree: ArrayLike<number>, keyOf: 
  */
 export function stallThresholdUs(timeDeltas: ArrayLike<number>): number {
   const d = Float64Array.from(timeDeltas).filter((x) => x > 0).sort();
-  const median = d.length ? d[d.length >> 1]! : 0;
-  return Math.max(10_000, 20 * median);
+  return Math.max(10_000, d.length ? 20 * quantileSorted(d, 0.5) : 0);
 }
 
 /**
  * CPU-profile sample weights: each sample weighs the time to the next sample (the last one until
- * endTime), in µs — not hitCount × interval, since V8's effective interval drifts. A weight over the
- * stall threshold is counted in `stalls`/`stalledUs` too: on a busy machine the sampler stops for
- * hundreds of ms, and that time goes to whatever the sample before the stall shows (nobody knows what ran).
+ * endTime), in µs — not hitCount × interval, since V8's effective interval drifts. A weight over
+ * `stallUs` (pass `stallThresholdUs`; default: none counted) is counted in `stalls`/`stalledUs` too: on a
+ * busy machine the sampler stops for hundreds of ms, and that time goes to whatever the sample before the
+ * stall shows (nobody knows what ran).
  */
-export function sampleWeights(profile: { startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }, g: ProfileGraph): { selfUs: Float64Array; samples: Uint32Array; totalUs: number; stalls: number; stalledUs: number } {
+export function sampleWeights(profile: { startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }, g: ProfileGraph, stallUs = Infinity): { selfUs: Float64Array; samples: Uint32Array; totalUs: number; stalls: number; stalledUs: number } {
   const selfUs = new Float64Array(g.size);
   const samples = new Uint32Array(g.size);
   const n = profile.samples.length;
   const times = new Float64Array(n);
   let t = profile.startTime;
   for (let i = 0; i < n; i++) times[i] = t += Math.max(0, profile.timeDeltas[i]!);
-  const stallUs = stallThresholdUs(profile.timeDeltas);
   let totalUs = 0;
   let stalls = 0;
   let stalledUs = 0;

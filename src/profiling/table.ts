@@ -12,7 +12,7 @@
  */
 import type { CpuProfile } from "./cpuprofile";
 import { categorize, displayLocation, type Category } from "./categories";
-import { frameKey, profileGraph, sampleWeights, subtreeSums, totalsByKey } from "./graph";
+import { frameKey, profileGraph, sampleWeights, stallThresholdUs, subtreeSums, totalsByKey } from "./graph";
 
 export { categorize, type Category } from "./categories";
 
@@ -117,7 +117,7 @@ interface FunctionSums {
 function sumPerFunction(profile: CpuProfile): FunctionSums {
   const nodes = profile.nodes;
   const g = profileGraph(nodes);
-  const w = sampleWeights(profile, g);
+  const w = sampleWeights(profile, g, stallThresholdUs(profile.timeDeltas));
   const funcOf = new Int32Array(nodes.length);
   const keys: string[] = [];
   const funcIndex = new Map<string, number>();

@@ -12,13 +12,20 @@ import { tempDir } from "../helpers/kafka";
 
 const fixture = path.join(__dirname, "..", "fixtures", "profiling", "workload.ts");
 
-export function profileFixture(mode: "cpu" | "calls" | "heap"): { base: string; files: Record<string, string>; idleWindowUs: [number, number] } {
+/** What the fixture prints: its profile files, collector errors, and its idle wait's window (µs, the profile's clock). */
+interface FixtureOutput {
+  files: Record<string, string>;
+  errors: string[];
+  idleWindowUs: [number, number];
+}
+
+export function profileFixture(mode: "cpu" | "calls" | "heap"): { base: string } & Omit<FixtureOutput, "errors"> {
   const base = path.join(tempDir("perflab-prof-"), "fixture");
   // Calls are counted as a calls repetition's role process does: coverage from the start, TurboFan off.
   const flags = mode === "calls" ? ["--no-opt"] : [];
   const r = spawnSync(process.execPath, [...flags, "--enable-source-maps", "--import", "tsx", fixture, mode, base], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { files: Record<string, string>; errors: string[]; idleWindowUs: [number, number] };
+  const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as FixtureOutput;
   assert.deepEqual(out.errors, []);
   return { base, files: out.files, idleWindowUs: out.idleWindowUs };
 }
