@@ -104,7 +104,10 @@ async function bareConsume(kafka, t, group, workUs = 0) {
   return (N / ms) * 1000;
 }
 
-async function labConsume(conn, t, group, idCarrier, workUs = 0) {
+// `journal`: as in a run, where every consumer journals its receipts to the runner before each commit (16 bytes a
+// message, handed over in 64 KiB chunks); here the chunks go to a sink that only counts them.
+let journalBytes = 0;
+async function labConsume(conn, t, group, idCarrier, workUs = 0, journal = false) {
   let n = 0;
   let t0 = 0;
   let done;
@@ -114,6 +117,7 @@ async function labConsume(conn, t, group, idCarrier, workUs = 0) {
     groupId: group,
     topics: [t],
     idCarrier,
+    journal: journal ? async (chunk) => void (journalBytes += chunk.length) : undefined,
     handler: () => {
       work(workUs);
       if (n === 0) t0 = performance.now();
@@ -187,9 +191,10 @@ const PRODUCERS = ["bare", "offsets", "header", "trailer"];
 const res = { bareProduce: [], labProduceOffsets: [], labProduceHeader: [], labProduceTrailer: [] };
 const ratios = { produceOffsets: [], produceHeader: [], produceTrailer: [] };
 const CONSUMERS = [
-  ["Offsets", "offsets", 0],
-  ["Header", "header", 0],
-  ["Work", "offsets", WORK_US],
+  ["Offsets", "offsets", 0, false],
+  ["Journal", "offsets", 0, true],
+  ["Header", "header", 0, false],
+  ["Work", "offsets", WORK_US, false],
 ];
 for (const [name] of CONSUMERS) {
   res[`bareConsume${name}`] = [];
@@ -210,11 +215,11 @@ for (let r = -1; r < ROUNDS; r++) {
   }
   // Consumers: bare and instrumented read the same topic (written by the lab's producer with that carrier).
   // "Work": 10 µs of CPU per message in the handler, as a real application would do.
-  for (const [name, carrier, workUs] of CONSUMERS) {
+  for (const [name, carrier, workUs, journal] of CONSUMERS) {
     const shared = `bench-${stamp}-${r}-${carrier}`; // written by the lab's producer with that carrier above
     for (const who of r % 2 === 0 ? ["bare", "lab"] : ["lab", "bare"]) {
       const group = `g-${stamp}-${r}-${name}-${who}`;
-      round[`${who}Consume${name}`] = who === "bare" ? await bareConsume(kafka, shared, group, workUs) : await labConsume(conn, shared, group, carrier, workUs);
+      round[`${who}Consume${name}`] = who === "bare" ? await bareConsume(kafka, shared, group, workUs) : await labConsume(conn, shared, group, carrier, workUs, journal);
     }
   }
   if (r < 0) continue;
@@ -232,7 +237,7 @@ const summary = {
   setup: { handlerWorkUs: WORK_US, messages: N, messageSizeBytes: payload.length, batch: BATCH, maxBatchesInFlight: IN_FLIGHT, rounds: ROUNDS, acks: -1, partitions: PARTITIONS },
   throughputMsgsPerSec: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, stats(v)])),
   ratioInstrumentedOverBare: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, stats(v)])),
-  recording: cost,
+  recording: { ...cost, journalBytesPerMessage: +(journalBytes / (N * (ROUNDS + 1))).toFixed(2) },
   targets: { ratio: 0.97, summary1MSamplesMs: 1000 },
 };
 fs.mkdirSync(path.join(root, "bench", "results"), { recursive: true });
