@@ -1,3 +1,4 @@
+import os from "node:os";
 import { CountArray } from "./idset";
 
 /** Where journal records go: resolves once they are safe from this process dying (e.g. handed to the kernel). */
@@ -6,6 +7,8 @@ export type JournalSink = (records: Buffer) => Promise<void>;
 /** "No lab id" in a journal record. */
 const NO_ID = 0xffffffff;
 const RECORD = 16;
+const WORDS = RECORD / 4;
+const BIG_ENDIAN = os.endianness() === "BE";
 
 /**
  * A consumer's receipt journal: per message received, 16 bytes — its partition and offset, and the lab's
@@ -15,8 +18,11 @@ const RECORD = 16;
  * out in chunks, at least every `flushMs`.
  */
 export class ReceiptJournal {
-  private buf = Buffer.allocUnsafe(64 * 1024);
-  private used = 0;
+  // Records are written as four 32-bit words into a typed array (~4 ns a receipt) rather than with
+  // Buffer#writeUInt32LE (~65 ns: four checked calls), measured per message; the bytes sent are little-endian
+  // either way (swapped on a big-endian host).
+  private words = new Uint32Array((64 * 1024) / 4);
+  private used = 0; // in words
   private timer: NodeJS.Timeout | null;
   private pending: Promise<void> = Promise.resolve();
 
@@ -28,20 +34,23 @@ export class ReceiptJournal {
     this.timer.unref();
   }
 
+  /** One receipt. Offsets are below 2^32: every repetition writes to a topic of its own, from offset 0. */
   add(partition: number, offset: number, producerIndex: number = NO_ID, seq = 0): void {
-    if (this.used + RECORD > this.buf.length) void this.flush();
-    const b = this.buf;
-    b.writeUInt32LE(partition, this.used);
-    b.writeUInt32LE(offset, this.used + 4);
-    b.writeUInt32LE(producerIndex, this.used + 8);
-    b.writeUInt32LE(seq, this.used + 12);
-    this.used += RECORD;
+    if (this.used + WORDS > this.words.length) void this.flush();
+    const w = this.words;
+    const at = this.used;
+    w[at] = partition;
+    w[at + 1] = offset;
+    w[at + 2] = producerIndex;
+    w[at + 3] = seq;
+    this.used = at + WORDS;
   }
 
   /** Hand what is buffered to the sink; resolves when it (and every earlier flush) is safe. */
   flush(): Promise<void> {
     if (this.used > 0) {
-      const chunk = Buffer.from(this.buf.subarray(0, this.used));
+      const chunk = Buffer.from(this.words.buffer.slice(0, this.used * 4)); // a copy: the array is reused
+      if (BIG_ENDIAN) chunk.swap32();
       this.used = 0;
       this.pending = this.pending.then(() => this.sink(chunk));
     }
