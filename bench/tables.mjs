@@ -19,7 +19,7 @@ export function instrumentationTable(r = read("instrumentation")) {
     ["produce, id + send time in a 16-byte header", T.bareProduce, T.labProduceHeader, R.produceHeader],
     ["produce, id + send time in a 24-byte value trailer", T.bareProduce, T.labProduceTrailer, R.produceTrailer],
     ["consume, offsets (default), handler does nothing", T.bareConsumeOffsets, T.labConsumeOffsets, R.consumeOffsets, true],
-    ...(T.labConsumeJournal ? [["consume, offsets, handler does nothing, with the receipt journal a run's consumers keep", T.bareConsumeJournal, T.labConsumeJournal, R.consumeJournal]] : []),
+    ["consume, offsets, handler does nothing, with the receipt journal a run's consumers keep", T.bareConsumeJournal, T.labConsumeJournal, R.consumeJournal],
     ["consume, header topic, handler does nothing", T.bareConsumeHeader, T.labConsumeHeader, R.consumeHeader],
     ["consume, offsets, 10 µs of work per message", T.bareConsumeWork, T.labConsumeWork, R.consumeWork, true],
   ];
