@@ -88,8 +88,9 @@ test("ncalls are invocations for async functions, async generators, generators, 
 test("a deeply recursive function never exceeds 100% total; its total is its real share", () => {
   const r = row("recurse");
   assert.ok(r.totalPct <= 100);
-  const sum = row("hot").totalMs + row("cold").totalMs + r.totalMs;
-  const share = (100 * r.totalMs) / sum;
+  // In samples, as above: CI saw 15.5% by ms when a stall stretched a few of recurse's samples on a busy machine.
+  const sum = row("hot").totalSamples + row("cold").totalSamples + r.totalSamples;
+  const share = (100 * r.totalSamples) / sum;
   assert.ok(Math.abs(share - 10) <= 5, `recurse: ${share.toFixed(1)}% of the work (naive summing would give ~${(share * 200).toFixed(0)}%)`);
   for (const x of table.rows) assert.ok(x.category === "idle" || x.totalPct <= 100 + 1e-9, `${x.name} ${x.totalPct}`);
 });
