@@ -63,7 +63,7 @@ export interface TopicSpec {
   config?: Record<string, string | number>;
 }
 
-/** Create a topic and wait for its partition leaders. Fails with TOPIC_EXISTS if it exists. */
+/** Create a topic and wait until every partition's leader takes writes. Fails with TOPIC_EXISTS if it exists. */
 export async function createTopic(conn: KafkaConnection, t: TopicSpec): Promise<void> {
   validateTopicName(t.name);
   await withAdmin(conn, async (admin) => {
@@ -93,7 +93,16 @@ export async function createTopic(conn: KafkaConnection, t: TopicSpec): Promise<
         const md = await admin.fetchTopicMetadata({ topics: [t.name] }).catch((err: Error) => ((seen = err.message), null));
         const parts = md?.topics[0]?.partitions ?? [];
         if (md) seen = `${parts.filter((p) => p.leader >= 0).length} of ${t.partitions} partitions with a leader`;
-        return parts.length === t.partitions && parts.every((p) => p.leader >= 0) ? true : undefined;
+        if (parts.length !== t.partitions || parts.some((p) => p.leader < 0)) return undefined;
+        // A leader in the metadata is not yet a leader that takes writes: a moment later the broker still answered
+        // Produce with NOT_LEADER_OR_FOLLOWER (4 of 30 fresh topics on a busy machine), and a kafkajs send spanning
+        // partitions retries that wrongly (kafkajs#1303). ListOffsets goes through the same leader check, so every
+        // partition answering it means the topic takes writes when this returns.
+        const ready = await admin.fetchTopicOffsets(t.name).then(
+          () => true,
+          (err: Error) => ((seen = `leaders not ready yet: ${err.message}`), false),
+        );
+        return ready ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 20, detail: () => seen },
     ).catch((err) => {
