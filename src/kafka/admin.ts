@@ -95,7 +95,7 @@ export async function createTopic(conn: KafkaConnection, t: TopicSpec): Promise<
         if (md) seen = `${parts.filter((p) => p.leader >= 0).length} of ${t.partitions} partitions with a leader`;
         if (parts.length !== t.partitions || parts.some((p) => p.leader < 0)) return undefined;
         // A leader in the metadata is not yet a leader that takes writes: a moment later the broker still answered
-        // Produce with NOT_LEADER_OR_FOLLOWER (4 of 30 fresh topics on a busy machine), and a kafkajs send spanning
+        // Produce with NOT_LEADER_OR_FOLLOWER (53 of 200 fresh topics beside two CPU hogs), and a kafkajs send spanning
         // partitions retries that wrongly (kafkajs#1303). ListOffsets goes through the same leader check, so every
         // partition answering it means the topic takes writes when this returns.
         const ready = await admin.fetchTopicOffsets(t.name).then(
