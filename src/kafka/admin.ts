@@ -111,9 +111,24 @@ export async function createTopic(conn: KafkaConnection, t: TopicSpec): Promise<
   });
 }
 
+/** Delete topics and wait until the broker's metadata no longer lists them (so the names can be created again). */
 export async function deleteTopics(conn: KafkaConnection, names: string[]): Promise<void> {
   if (names.length === 0) return;
-  await withAdmin(conn, (admin) => admin.deleteTopics({ topics: names, timeout: 30_000 }));
+  await withAdmin(conn, async (admin) => {
+    await admin.deleteTopics({ topics: names, timeout: 30_000 });
+    // The controller has accepted the deletion; the broker answering metadata learns of it a moment later
+    // (a listTopics right after the delete still listed the topic once, on a busy machine).
+    let left = names;
+    await waitFor(
+      "the deleted topics to leave the metadata",
+      async () => {
+        const listed = new Set(await admin.listTopics());
+        left = names.filter((n) => listed.has(n));
+        return left.length === 0 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 20, detail: () => `still listed: ${left.join(", ")}` },
+    );
+  });
 }
 
 export interface TopicDescription {
