@@ -98,11 +98,10 @@ export async function createTopic(conn: KafkaConnection, t: TopicSpec): Promise<
         // Produce with NOT_LEADER_OR_FOLLOWER (53 of 200 fresh topics beside two CPU hogs), and a kafkajs send spanning
         // partitions retries that wrongly (kafkajs#1303). ListOffsets goes through the same leader check, so every
         // partition answering it means the topic takes writes when this returns.
-        const ready = await admin.fetchTopicOffsets(t.name).then(
+        return admin.fetchTopicOffsets(t.name).then(
           () => true,
-          (err: Error) => ((seen = `leaders not ready yet: ${err.message}`), false),
+          (err: Error) => void (seen = `leaders not ready yet: ${err.message}`),
         );
-        return ready ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 20, detail: () => seen },
     ).catch((err) => {

@@ -17,11 +17,6 @@ export interface RoundTripResult {
   topic: string;
   /** Each message once, by partition then offset. */
   messages: ReceivedMessage[];
-  /**
-   * Deliveries of a (partition, offset) already received. Kafka consumers are at-least-once: a rebalance before the
-   * group's first offset commit hands a partition out again from its start, so a busy machine can see some.
-   */
-  redelivered: number;
   /** Wall time of the produce step (one acks=-1 request per key), ms. */
   produceMs: number;
   /** From consumer start to the last message received, ms (includes the group join). */
@@ -44,9 +39,9 @@ export async function roundTrip(
   const kafka = labKafka(conn, "perflab-roundtrip");
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `${topic}-group`, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-  // Keyed by partition:offset, so a redelivery (see `redelivered`) neither counts twice nor ends the wait early.
+  // Keyed by partition:offset: consumers are at-least-once (a rebalance before the group's first commit hands a
+  // partition out again from its start), and a redelivery must neither count twice nor end the wait early.
   const received = new Map<string, ReceivedMessage>();
-  let redelivered = 0;
   let timer: NodeJS.Timeout | undefined;
   try {
     await producer.connect();
@@ -70,10 +65,7 @@ export async function roundTrip(
         .run({
           eachMessage: async ({ topic: t, partition, message }) => {
             const id = `${partition}:${message.offset}`;
-            if (received.has(id)) {
-              redelivered++;
-              return;
-            }
+            if (received.has(id)) return;
             received.set(id, {
               topic: t,
               partition,
@@ -89,7 +81,7 @@ export async function roundTrip(
     });
     const consumeMs = performance.now() - t1;
     const messages = [...received.values()].sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
-    return { topic, messages, redelivered, produceMs, consumeMs };
+    return { topic, messages, produceMs, consumeMs };
   } finally {
     clearTimeout(timer);
     await consumer.disconnect();
