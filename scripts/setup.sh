@@ -32,8 +32,9 @@ need node "install Node.js 20 or newer (https://nodejs.org/ or your package mana
 need npm "install npm (it comes with Node.js)"
 NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
 [ "$NODE_MAJOR" -ge 20 ] || fail "Node.js $(node --version) is too old: install Node.js 20 or newer"
-need python3 "install Python 3.9+ with venv (e.g. apt-get install python3 python3-venv)"
-python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' || fail "python3 $(python3 --version 2>&1) is too old: Jupyter needs Python 3.9+"
+need python3 "install Python 3.11+ with venv (e.g. apt-get install python3 python3-venv)"
+# requirements.txt pins a pip freeze made on Python 3.11 (IPython 9 needs 3.11): older Pythons fail in pip, later.
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || fail "python3 is $(python3 --version 2>&1), too old: the pinned Jupyter (requirements.txt) needs Python 3.11+"
 python3 -c 'import venv, ensurepip' 2>/dev/null || fail "python3 cannot create virtualenvs: install the venv module (e.g. apt-get install python3-venv)"
 if [ -n "${JAVA_HOME:-}" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
 command -v "$JAVA" >/dev/null 2>&1 || fail "java not found on PATH: install a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless) or set JAVA_HOME"
@@ -55,6 +56,12 @@ if ! { stamp_ok venv "$VENV_HASH" && [ -x .venv/bin/python ]; }; then
     t=$(now)
     if ! [ -x .venv/bin/python ] && ! python3 -m venv .venv >"$STAMPS/venv.log" 2>&1; then echo "python3 -m venv .venv failed" >"$STAMPS/venv.failed"; exit 1; fi
     if ! .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.txt >>"$STAMPS/venv.log" 2>&1; then echo "pip install -r requirements.txt failed" >"$STAMPS/venv.failed"; exit 1; fi
+    # An install can succeed and still not work: soupsieve 3.0.1 installed on Debian's Python 3.11.2, and then every
+    # notebook's HTML export failed (a CSS selector error inside nbconvert). One export of a tiny notebook (~2 s, only
+    # when the venv is built) turns that into one line here instead of a failure in every notebook later.
+    if ! .venv/bin/python -c 'import nbformat, nbconvert; nbconvert.HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x")]))' >>"$STAMPS/venv.log" 2>&1; then
+      echo "the venv's nbconvert cannot export HTML ($(.venv/bin/python --version 2>&1); see requirements.txt's markers)" >"$STAMPS/venv.failed"; exit 1
+    fi
     stamp_set venv "$VENV_HASH"
     elapsed "$t" >"$STAMPS/venv.took"
   ) &
