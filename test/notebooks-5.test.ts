@@ -8,7 +8,7 @@ import { loadRun } from "../src/results";
 import { notebookTest } from "./helpers/notebooks";
 
 notebookTest("08-broker-failure.ipynb", [/3 brokers at 127\.0\.0\.1:\d+/, /kill-broker/, /Throughput before and after two of three brokers stop/, /after ÷ before: [\d.]+× acked msg\/s · lost \d+/, /acked msg\/s \(mean\)/, /3-broker cluster stopped/], 4, ({ workspace }) => {
-  // 3 brokers, RF 3, min.insync.replicas 2, broker 2 killed 1.5 s into each repetition and started again at 4 s.
+  // 3 brokers, RF 3, min.insync.replicas 2, broker 2 killed 1.5 s into each repetition, its restart asked for at 4 s.
   const reports = path.join(workspace, "reports");
   const run = loadRun(path.join(reports, fs.readdirSync(reports).filter((d) => d.includes("broker-failure")).sort().at(-1)!));
   const measured = (label: string) => run.repetitions.filter((r) => r.label === label && r.kind === "measured");

@@ -105,7 +105,7 @@ function addBrokerCommands(kafka: Command): void {
 
   kafka
     .command("start-broker")
-    .description("restart a stopped broker with its data and wait until it is registered again")
+    .description("restart a stopped broker with its data and wait until it answers on its own listener (after a kill, once Kafka lets it register: ~10 s)")
     .argument("<id>", "broker id", brokerId)
     .action(async (id: number) => {
       const t0 = performance.now();

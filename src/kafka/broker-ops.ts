@@ -3,7 +3,7 @@ import path from "node:path";
 import { ClusterError } from "../errors";
 import { stateDir as defaultStateDir } from "../paths";
 import { sendSignal, terminate } from "../util/process";
-import { assertPortsFree, probeBootstrap, spawnBroker, waitRegistered } from "./broker-process";
+import { assertPortsFree, portsOf, probeBootstrap, spawnBroker, waitPortsReleased, waitRegistered } from "./broker-process";
 import { brokerAlive, clusterPaths, readClusterState, withClusterLock, writeClusterState, type BrokerState, type ClusterPaths, type ClusterState } from "./cluster-state";
 import { registeredBrokerIds } from "./probe";
 
@@ -75,6 +75,7 @@ export async function stopBroker(id: number, opts: { stateDir?: string; hard?: b
     if (b.paused) sendSignal(b.pid!, "SIGCONT"); // a stopped process cannot run its shutdown hook
     const gone = await terminate(b.pid!, { signal: opts.hard ? "SIGKILL" : "SIGTERM", timeoutMs: opts.timeoutMs ?? 30_000 });
     if (!gone) throw new ClusterError("BROKER_STOP_FAILED", `broker ${id} (pid ${b.pid}) did not exit`);
+    await waitPortsReleased(portsOf(b), b.host);
     b.pid = null;
     b.paused = false;
     writeClusterState(paths, state);
@@ -87,7 +88,7 @@ export async function startBroker(id: number, opts: { stateDir?: string; readyTi
     const state = requireState(paths);
     const b = requireBroker(state, id);
     if (brokerAlive(b)) throw new ClusterError("BROKER_RUNNING", `broker ${id} is already running (pid ${b.pid})`, { exitCode: 2 });
-    await assertPortsFree([{ id: b.id, port: b.port, controllerPort: b.controllerPort, internalPort: b.internalPort }], b.host);
+    await assertPortsFree([portsOf(b)], b.host);
     b.pid = spawnBroker(state, b, path.join(paths.root, "log4j2.yaml"));
     b.paused = false;
     writeClusterState(paths, state);

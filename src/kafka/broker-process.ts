@@ -31,9 +31,14 @@ export function brokerStateFor(paths: ClusterPaths, p: BrokerPorts, host: string
   };
 }
 
-/** Listeners a probe can use without credentials: the internal PLAINTEXT ones when the client listener has SASL. */
+/** The listener of one broker that a probe can use without credentials: the internal PLAINTEXT one when the client listener has SASL. */
+function probeAddress(b: BrokerState): string {
+  return `${b.host}:${b.internalPort ?? b.port}`;
+}
+
+/** Every broker's probe listener (probeAddress). */
 export function probeBootstrap(state: ClusterState): string[] {
-  return state.brokers.map((b) => `${b.host}:${b.internalPort ?? b.port}`);
+  return state.brokers.map(probeAddress);
 }
 
 export function writeLog4jConfig(paths: ClusterPaths): string {
@@ -206,8 +211,12 @@ export async function waitRegistered(
           throw new ClusterError("BROKER_DIED", `broker ${id} exited during startup${why ? `: ${why}` : ""} (log: ${b.logFile})`);
         }
       }
-      const registered = await registeredBrokerIds(probeBootstrap(state), { timeoutMs: 2000 });
-      const n = registered ? ids.filter((id) => registered.includes(id)).length : 0;
+      // Each broker is asked on its own listener, which a starting broker opens only once the controller has taken its
+      // registration and it has caught up with the metadata. Asking the cluster is not enough: after a SIGKILL the
+      // controller keeps the dead process registered until its session times out (broker.session.timeout.ms, 9 s), so
+      // the metadata listed a broker restarted after a kill 40 ms into its start, and it answered 13 s later.
+      const answers = await Promise.all(ids.map((id) => registeredBrokerIds([probeAddress(state.brokers.find((x) => x.id === id)!)], { timeoutMs: 2000 })));
+      const n = ids.filter((id, i) => answers[i]?.includes(id)).length;
       if (n !== last) {
         opts.log?.(`waiting for metadata: ${n}/${ids.length} broker${ids.length > 1 ? "s" : ""} registered`);
         last = n;
@@ -227,6 +236,24 @@ export async function teardown(paths: ClusterPaths, state: ClusterState): Promis
     await terminate(state.watchdogPid, { signal: "SIGTERM", timeoutMs: 2000 });
   }
   fs.rmSync(paths.root, { recursive: true, force: true });
+}
+
+/** The ports of one broker of the state. */
+export function portsOf(b: BrokerState): BrokerPorts {
+  return { id: b.id, port: b.port, controllerPort: b.controllerPort, internalPort: b.internalPort };
+}
+
+/**
+ * Waits (at most `timeoutMs`) until every port of a stopped broker can be bound again; past that, a start's check names
+ * what holds them. A SIGKILLed JVM counts as gone once its main thread is a zombie, while its other threads can still
+ * hold the sockets: a start right after a hard stop met "port … already in use".
+ */
+export async function waitPortsReleased(ports: BrokerPorts, host: string, timeoutMs = 10_000): Promise<void> {
+  const released = async () => {
+    for (const p of allPorts([ports])) if (!(await portFree(p.port, host))) return false;
+    return true;
+  };
+  await waitFor(`broker ${ports.id}'s ports to be released`, released, { timeoutMs, intervalMs: 50 }).catch(() => undefined);
 }
 
 export async function assertPortsFree(ports: BrokerPorts[], host: string): Promise<void> {

@@ -98,7 +98,7 @@ export class EmbeddedKafka {
     return stopBroker(id, { ...opts, stateDir: this.paths.stateDir });
   }
 
-  /** Restart a stopped broker with its data and wait until it is registered again. */
+  /** Restart a stopped broker with its data and wait until it answers on its own listener (registered, caught up). */
   startBroker(id: number, opts: { readyTimeoutMs?: number } = {}): Promise<void> {
     return startBroker(id, { ...opts, stateDir: this.paths.stateDir });
   }
