@@ -16,7 +16,7 @@ export interface BrokerStatus {
   controllerPort: number;
   pid: number | null;
   state: BrokerRunState;
-  /** Registered in the cluster metadata (only when probed). */
+  /** Registered in the cluster metadata (only when probed, and unset when no running broker answered). */
   registered?: boolean;
   logFile: string;
 }
@@ -51,8 +51,12 @@ export async function embeddedKafkaStatus(opts: { stateDir?: string; probe?: boo
     };
   });
   if (opts.probe && brokers.some((b) => b.state === "up")) {
-    const ids = await registeredBrokerIds(probeBootstrap(state), { timeoutMs: 3000 });
-    for (const b of brokers) b.registered = ids?.includes(b.id) ?? false;
+    // Asked through running brokers only: kafkajs picks its seed at random, and a killed or paused one (which Kafka
+    // may still list for its 9 s session) made every broker show "not registered" one status in three.
+    const running = new Set(brokers.filter((b) => b.state === "up").map((b) => b.id));
+    const ids = await registeredBrokerIds(probeBootstrap(state).filter((_, i) => running.has(state.brokers[i]!.id)), { timeoutMs: 3000 });
+    // No answer (a controller election after a kill can hold metadata for a few seconds) is not "not registered": "-".
+    if (ids) for (const b of brokers) b.registered = ids.includes(b.id);
   }
   return {
     up: brokers.some((b) => b.state !== "down"),
