@@ -3,7 +3,7 @@ import path from "node:path";
 import { ClusterError } from "../errors";
 import { stateDir as defaultStateDir } from "../paths";
 import { sendSignal, terminate } from "../util/process";
-import { assertPortsFree, portsOf, probeBootstrap, spawnBroker, waitPortsReleased, waitRegistered } from "./broker-process";
+import { assertPortsFree, portsOf, probeAddress, spawnBroker, waitPortsReleased, waitRegistered } from "./broker-process";
 import { brokerAlive, clusterPaths, readClusterState, withClusterLock, writeClusterState, type BrokerState, type ClusterPaths, type ClusterState } from "./cluster-state";
 import { registeredBrokerIds } from "./probe";
 
@@ -53,8 +53,7 @@ export async function embeddedKafkaStatus(opts: { stateDir?: string; probe?: boo
   if (opts.probe && brokers.some((b) => b.state === "up")) {
     // Asked through running brokers only: kafkajs picks its seed at random, and a killed or paused one (which Kafka
     // may still list for its 9 s session) made every broker show "not registered" one status in three.
-    const running = new Set(brokers.filter((b) => b.state === "up").map((b) => b.id));
-    const ids = await registeredBrokerIds(probeBootstrap(state).filter((_, i) => running.has(state.brokers[i]!.id)), { timeoutMs: 3000 });
+    const ids = await registeredBrokerIds(state.brokers.filter((b) => brokerAlive(b) && !b.paused).map(probeAddress), { timeoutMs: 3000 });
     // No answer (a controller election after a kill can hold metadata for a few seconds) is not "not registered": "-".
     if (ids) for (const b of brokers) b.registered = ids.includes(b.id);
   }

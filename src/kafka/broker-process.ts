@@ -32,13 +32,8 @@ export function brokerStateFor(paths: ClusterPaths, p: BrokerPorts, host: string
 }
 
 /** The listener of one broker that a probe can use without credentials: the internal PLAINTEXT one when the client listener has SASL. */
-function probeAddress(b: BrokerState): string {
+export function probeAddress(b: BrokerState): string {
   return `${b.host}:${b.internalPort ?? b.port}`;
-}
-
-/** Every broker's probe listener (probeAddress). */
-export function probeBootstrap(state: ClusterState): string[] {
-  return state.brokers.map(probeAddress);
 }
 
 export function writeLog4jConfig(paths: ClusterPaths): string {
@@ -201,22 +196,22 @@ export async function waitRegistered(
   opts: { timeoutMs: number; signal?: AbortSignal; log?: (l: string) => void },
 ): Promise<void> {
   let last = -1;
+  const brokers = ids.map((id) => state.brokers.find((x) => x.id === id)!);
   await waitFor(
     `broker${ids.length > 1 ? "s" : ""} ${ids.join(", ")} to register in the cluster metadata`,
     async () => {
-      for (const id of ids) {
-        const b = state.brokers.find((x) => x.id === id)!;
+      for (const b of brokers) {
         if (!brokerAlive(b)) {
           const why = lastLines(tailFile(b.stdoutFile, 40) + "\n" + startupFailure(tailFile(b.logFile, 400)));
-          throw new ClusterError("BROKER_DIED", `broker ${id} exited during startup${why ? `: ${why}` : ""} (log: ${b.logFile})`);
+          throw new ClusterError("BROKER_DIED", `broker ${b.id} exited during startup${why ? `: ${why}` : ""} (log: ${b.logFile})`);
         }
       }
       // Each broker is asked on its own listener, which a starting broker opens only once the controller has taken its
       // registration and it has caught up with the metadata. Asking the cluster is not enough: after a SIGKILL the
       // controller keeps the dead process registered until its session times out (broker.session.timeout.ms, 9 s), so
       // the metadata listed a broker restarted after a kill 40 ms into its start, and it answered 13 s later.
-      const answers = await Promise.all(ids.map((id) => registeredBrokerIds([probeAddress(state.brokers.find((x) => x.id === id)!)], { timeoutMs: 2000 })));
-      const n = ids.filter((id, i) => answers[i]?.includes(id)).length;
+      const answers = await Promise.all(brokers.map((b) => registeredBrokerIds([probeAddress(b)], { timeoutMs: 2000 })));
+      const n = brokers.filter((b, i) => answers[i]?.includes(b.id)).length;
       if (n !== last) {
         opts.log?.(`waiting for metadata: ${n}/${ids.length} broker${ids.length > 1 ? "s" : ""} registered`);
         last = n;
@@ -249,22 +244,23 @@ export function portsOf(b: BrokerState): BrokerPorts {
  * hold the sockets: a start right after a hard stop met "port … already in use".
  */
 export async function waitPortsReleased(ports: BrokerPorts, host: string, timeoutMs = 10_000): Promise<void> {
-  const released = async () => {
-    for (const p of allPorts([ports])) if (!(await portFree(p.port, host))) return false;
-    return true;
-  };
-  await waitFor(`broker ${ports.id}'s ports to be released`, released, { timeoutMs, intervalMs: 50 }).catch(() => undefined);
+  await waitFor(`broker ${ports.id}'s ports to be released`, async () => (await firstTakenPort([ports], host)) === null, { timeoutMs, intervalMs: 50 }).catch(() => undefined);
+}
+
+/** The first of these brokers' ports that cannot be bound on `host`, or null. */
+async function firstTakenPort(ports: BrokerPorts[], host: string): Promise<ReturnType<typeof allPorts>[number] | null> {
+  for (const p of allPorts(ports)) if (!(await portFree(p.port, host))) return p;
+  return null;
 }
 
 export async function assertPortsFree(ports: BrokerPorts[], host: string): Promise<void> {
-  for (const p of allPorts(ports)) {
-    if (!(await portFree(p.port, host))) {
-      throw new ClusterError(
-        "PORT_IN_USE",
-        `port ${p.port} on ${host} is already in use (broker ${p.brokerId} ${p.listener} listener); choose another base port with --port, or stop what uses it`,
-        { exitCode: 2 },
-      );
-    }
+  const p = await firstTakenPort(ports, host);
+  if (p) {
+    throw new ClusterError(
+      "PORT_IN_USE",
+      `port ${p.port} on ${host} is already in use (broker ${p.brokerId} ${p.listener} listener); choose another base port with --port, or stop what uses it`,
+      { exitCode: 2 },
+    );
   }
 }
 
