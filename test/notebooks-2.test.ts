@@ -1,4 +1,4 @@
-// test-duration: ~120 s
+// test-duration: ~225 s
 // Notebooks 07 and 10 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 

@@ -1,4 +1,4 @@
-// test-duration: ~150 s
+// test-duration: ~220 s
 // Notebook 11 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 
