@@ -26,6 +26,10 @@ const concurrencyArg = args.indexOf("--concurrency");
 // 2 cores: 3 at a time used 1.5 cores (772 s), 4 at a time 1.6 (670 s), 6 at a time 1.7 (657 s, the tests
 // stretched by the contention, role processes slower than a 3 s start-up limit).
 const CONCURRENCY = concurrencyArg >= 0 ? Number(args[concurrencyArg + 1]) : 4;
+if (!Number.isInteger(CONCURRENCY) || CONCURRENCY < 1) {
+  console.error(`run-tests: --concurrency must be a whole number ≥ 1 (got ${JSON.stringify(args[concurrencyArg + 1] ?? "")})`);
+  process.exit(2);
+}
 const filters = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--concurrency");
 const unitOnly = flag("--unit");
 const runChecks = !flag("--no-checks") && filters.length === 0;
