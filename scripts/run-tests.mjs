@@ -24,7 +24,8 @@ const flag = (f) => args.includes(f);
 const concurrencyArg = args.indexOf("--concurrency");
 // Four files at a time: the integration files wait on brokers, timers and kernels much of the time. Measured on
 // 2 cores: 3 at a time used 1.5 cores (772 s), 4 at a time 1.6 (670 s), 6 at a time 1.7 (657 s, the tests
-// stretched by the contention, role processes slower than a 3 s start-up limit).
+// stretched by the contention, role processes slower than a 3 s start-up limit). (Measured when the files still ran
+// in alphabetical order, see runPool.)
 const CONCURRENCY = concurrencyArg >= 0 ? Number(args[concurrencyArg + 1]) : 4;
 if (!Number.isInteger(CONCURRENCY) || CONCURRENCY < 1) {
   console.error(`run-tests: --concurrency must be a whole number ≥ 1 (got ${JSON.stringify(args[concurrencyArg + 1] ?? "")})`);
@@ -135,8 +136,9 @@ async function runPool(list, concurrency) {
   const failedFiles = [];
   const worker = async () => {
     for (let f; !stopping && !overTime && (f = queue.shift()) !== undefined; ) {
+      const name = path.relative(root, f);
       const t = performance.now();
-      if ((await run(process.execPath, nodeTest([f], 1), path.relative(root, f), true)) !== 0) failedFiles.push(path.relative(root, f));
+      if ((await run(process.execPath, nodeTest([f], 1), name, true)) !== 0) failedFiles.push(name);
       times.set(f, performance.now() - t);
     }
   };
