@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Figure } from "../viz/figures";
 import { notebookFigureHtml } from "../viz/html";
+import { FIGURE_HEIGHT } from "../viz/style";
 import { htmlTable, REPORT_CSS, type Column } from "../report/tables";
 import { escapeHtml } from "../report/escape";
 import { statsRows, statsTableHtml } from "../report/sections";
@@ -58,7 +59,7 @@ export function setupNotebook(): NotebookParams {
 
 /** A plotly figure as one output: its JSON for exports, and HTML that draws it in JupyterLab (see the module comment). */
 export function show(fig: Figure, opts: { height?: number } = {}): void {
-  const h = opts.height ?? (fig.layout.height as number | undefined) ?? 420;
+  const h = opts.height ?? (fig.layout.height as number | undefined) ?? FIGURE_HEIGHT;
   const title = (fig.layout.title as { text?: string } | undefined)?.text ?? "figure";
   displayData({
     "application/vnd.plotly.v1+json": { data: fig.data, layout: { ...fig.layout, height: h } },

@@ -10,6 +10,7 @@ import { REP_METRICS, type RepRow, type SummaryRow } from "../results/rows";
 import { isCold, isWarm } from "../results/warm";
 import { MiB } from "../util/format";
 import type { Distribution, FaultMarker, SeriesLine } from "../analysis/series";
+import { CATEGORY_COLORS, COLORS, LEGEND_BELOW_MAX, faultShapes, layout, legendFor, look } from "./style";
 
 export type { Distribution, FaultMarker, SeriesLine } from "../analysis/series";
 
@@ -18,27 +19,12 @@ export interface Figure {
   layout: Record<string, unknown>;
 }
 
-const FONT = { family: "system-ui, -apple-system, Segoe UI, sans-serif", size: 12 };
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-const CATEGORY_COLORS: Record<string, string> = { user: "#1f77b4", lab: "#17becf", dependency: "#ff7f0e", node: "#2ca02c", v8: "#9467bd", gc: "#d62728", program: "#8c564b", idle: "#c7c7c7", "": "#c7c7c7" };
-
-function layout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { title: { text: title, x: 0.01, xanchor: "left" }, font: FONT, margin: { l: 60, r: 20, t: 50, b: 50 }, hovermode: "closest", legend: { orientation: "h", y: -0.2 }, ...extra };
-}
-
-function faultShapes(faults: FaultMarker[]): { shapes: unknown[]; annotations: unknown[] } {
-  return {
-    shapes: faults.map((f) => ({ type: "line", xref: "x", yref: "paper", x0: f.atSec, x1: f.atSec, y0: 0, y1: 1, line: { color: "#b42318", width: 1.5, dash: "dash" } })),
-    annotations: faults.map((f, i) => ({ x: f.atSec, y: 1 - (i % 3) * 0.08, xref: "x", yref: "paper", text: f.label, showarrow: false, xanchor: "left", font: { size: 11, color: "#b42318" } })),
-  };
-}
-
 /** Messages per second over time (acked by producers, consumed by consumers), with fault markers. */
 export function throughputFigure(lines: SeriesLine[], opts: { title?: string; faults?: FaultMarker[] } = {}): Figure {
   const f = faultShapes(opts.faults ?? []);
   return {
-    data: lines.map((l, i) => ({ type: "scatter", mode: "lines+markers", name: l.name, x: l.seconds, y: l.values, line: { color: COLORS[i % COLORS.length], width: 2 }, marker: { size: 4 }, hovertemplate: "%{y:,.0f} msg/s at %{x} s<extra>%{fullData.name}</extra>" })),
-    layout: layout(opts.title ?? "Throughput over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "messages / s" }, rangemode: "tozero" }, ...f }),
+    data: lines.map((l, i) => ({ type: "scatter", mode: "lines+markers", name: l.name, x: l.seconds, y: l.values, line: { color: look(i).color, dash: look(i).dash, width: 2 }, marker: { size: 4, symbol: look(i).symbol }, hovertemplate: "%{y:,.0f} msg/s at %{x} s<extra>%{fullData.name}</extra>" })),
+    layout: layout(opts.title ?? "Throughput over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "messages / s" }, rangemode: "tozero" }, ...f, ...legendFor(lines.map((l) => l.name)) }),
   };
 }
 
@@ -48,7 +34,7 @@ export function lostFigure(lines: SeriesLine[], opts: { title?: string; faults?:
   const per = opts.bucketSec ?? 0.25;
   return {
     data: lines.map((l, i) => ({ type: "bar", name: l.name, x: l.seconds, y: l.values, offset: 0, width: per, marker: { color: COLORS[(i + 1) % COLORS.length] }, hovertemplate: `%{y} lost, sent in %{x} s … +${per} s<extra>%{fullData.name}</extra>` })),
-    layout: layout(opts.title ?? "Acknowledged but never consumed, by send time", { barmode: "group", xaxis: { title: { text: "sent at, time since start (s)" } }, yaxis: { title: { text: `lost messages per ${per} s` }, rangemode: "tozero" }, ...f }),
+    layout: layout(opts.title ?? "Acknowledged but never consumed, by send time", { barmode: "group", xaxis: { title: { text: "sent at, time since start (s)" } }, yaxis: { title: { text: `lost messages per ${per} s` }, rangemode: "tozero" }, ...f, ...legendFor(lines.map((l) => l.name)) }),
   };
 }
 
@@ -60,7 +46,7 @@ export function distributionFigure(rows: Array<{ consumer: string; partition: nu
       const mine = rows.filter((r) => r.consumer === c);
       return { type: "bar", name: c, x: mine.map((r) => `partition ${r.partition}`), y: mine.map((r) => r.messages), marker: { color: COLORS[i % COLORS.length] }, hovertemplate: `${c}: %{y:,} messages of %{x}<extra></extra>` };
     }),
-    layout: layout(opts.title ?? "Messages per partition and consumer", { barmode: "stack", xaxis: { title: { text: "partition" } }, yaxis: { title: { text: "messages" }, rangemode: "tozero" } }),
+    layout: layout(opts.title ?? "Messages per partition and consumer", { barmode: "stack", xaxis: { title: { text: "partition" } }, yaxis: { title: { text: "messages" }, rangemode: "tozero" }, ...legendFor(consumers) }),
   };
 }
 
@@ -68,8 +54,8 @@ export function distributionFigure(rows: Array<{ consumer: string; partition: nu
 export function lagFigure(lines: SeriesLine[], opts: { title?: string; faults?: FaultMarker[] } = {}): Figure {
   const f = faultShapes(opts.faults ?? []);
   return {
-    data: lines.map((l, i) => ({ type: "scatter", mode: "lines", name: l.name, x: l.seconds, y: l.values, fill: "tozeroy", line: { color: COLORS[i % COLORS.length] }, hovertemplate: "lag %{y:,.0f} messages at %{x} s<extra>%{fullData.name}</extra>" })),
-    layout: layout(opts.title ?? "Consumer lag over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "lag (messages)" }, rangemode: "tozero" }, ...f }),
+    data: lines.map((l, i) => ({ type: "scatter", mode: "lines", name: l.name, x: l.seconds, y: l.values, fill: "tozeroy", line: { color: look(i).color, dash: look(i).dash }, hovertemplate: "lag %{y:,.0f} messages at %{x} s<extra>%{fullData.name}</extra>" })),
+    layout: layout(opts.title ?? "Consumer lag over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "lag (messages)" }, rangemode: "tozero" }, ...f, ...legendFor(lines.map((l) => l.name)) }),
   };
 }
 
@@ -90,13 +76,14 @@ export function percentileFigure(dists: Distribution[], opts: { title?: string; 
         x: pts.map((p) => -Math.log10(1 - p.percentile / 100)),
         y: pts.map((p) => p.value / scale),
         customdata: pts.map((p) => p.percentile),
-        line: { color: COLORS[i % COLORS.length], width: 2, shape: "hv" },
+        line: { color: look(i).color, dash: look(i).dash, width: 2, shape: "hv" },
         hovertemplate: `p%{customdata:.3f}: %{y:.3f} ${unit}<extra>%{fullData.name}</extra>`,
       };
     }),
     layout: layout(opts.title ?? "Latency by percentile", {
       xaxis: { title: { text: "percentile" }, tickvals: NINES, ticktext: NINES.map(ninesLabel) },
       yaxis: { title: { text: `latency (${unit})` }, type: "log" },
+      ...legendFor(dists.map((d) => d.name)),
     }),
   };
 }
@@ -125,9 +112,9 @@ export function latencyHistogramFigure(dists: Distribution[], opts: { title?: st
       x.push(Math.sqrt(edges[k]! * edges[k + 1]!) / 1000);
       y.push(total ? (100 * (cum(edges[k + 1]!) - cum(edges[k]!))) / total : 0);
     }
-    return { type: "bar", name: d.name, x, y, opacity: 0.75, marker: { color: COLORS[i % COLORS.length] }, hovertemplate: "%{x:.3f} ms: %{y:.2f}% of messages<extra>%{fullData.name}</extra>" };
+    return { type: "bar", name: d.name, x, y, opacity: 0.75, marker: { color: look(i).color }, hovertemplate: "%{x:.3f} ms: %{y:.2f}% of messages<extra>%{fullData.name}</extra>" };
   });
-  return { data, layout: layout(opts.title ?? "Latency distribution", { barmode: "overlay", bargap: 0, xaxis: { title: { text: "latency (ms, log scale)" }, type: "log" }, yaxis: { title: { text: "share of messages (%)" } } }) };
+  return { data, layout: layout(opts.title ?? "Latency distribution", { barmode: "overlay", bargap: 0, xaxis: { title: { text: "latency (ms, log scale)" }, type: "log" }, yaxis: { title: { text: "share of messages (%)" } }, ...legendFor(dists.map((d) => d.name)) }) };
 }
 
 /** One box per configuration: the warm repetitions of a metric; the cold repetition as a separate marker. */
@@ -136,12 +123,15 @@ export function repetitionsFigure(rows: RepRow[], metric: keyof RepRow, opts: { 
   const label = (id: string) => rows.find((r) => r.configId === id)?.label ?? id;
   const warm = configs.map((id) => rows.filter((r) => r.configId === id && isWarm(r)));
   const cold = configs.map((id) => rows.find((r) => r.configId === id && isCold(r) && r.state === "completed"));
+  const names = [...configs.map(label), "cold (first) run"];
+  // Many boxes: their names are in the legend, in the same order; as tick labels too they would be cut or tilted.
+  const xaxis = configs.length > LEGEND_BELOW_MAX ? { showticklabels: false } : { automargin: true };
   return {
     data: [
-      ...configs.map((id, i) => ({ type: "box", name: label(id), y: warm[i]!.map((r) => r[metric]), boxpoints: "all", jitter: 0.3, pointpos: 0, marker: { color: COLORS[i % COLORS.length] }, hovertemplate: `%{y:.3f} ${opts.unit}<extra>${label(id)} (warm)</extra>` })),
+      ...configs.map((id, i) => ({ type: "box", name: label(id), y: warm[i]!.map((r) => r[metric]), boxpoints: "all", jitter: 0.3, pointpos: 0, marker: { color: look(i).color }, hovertemplate: `%{y:.3f} ${opts.unit}<extra>${label(id)} (warm)</extra>` })),
       { type: "scatter", mode: "markers", name: "cold (first) run", x: configs.map(label), y: cold.map((r) => (r ? r[metric] : null)), marker: { symbol: "x", size: 11, color: "#111" }, hovertemplate: `cold: %{y:.3f} ${opts.unit}<extra></extra>` },
     ],
-    layout: layout(opts.title ?? String(metric), { yaxis: { title: { text: opts.unit }, rangemode: "tozero" }, showlegend: true }),
+    layout: layout(opts.title ?? String(metric), { xaxis, yaxis: { title: { text: opts.unit }, rangemode: "tozero" }, showlegend: true, ...legendFor(names) }),
   };
 }
 
@@ -185,7 +175,7 @@ export function tradeoffFigure(summary: SummaryRow[], opts: { x?: string; y?: st
         y: [y?.mean ?? null],
         error_x: { type: "data", array: [sd(x)], visible: true },
         error_y: { type: "data", array: [sd(y)], visible: true },
-        marker: { size: 11, color: COLORS[i % COLORS.length] },
+        marker: { size: 11, color: look(i).color, symbol: look(i).symbol },
         hovertemplate: `${x?.label ?? id}<br>%{x:,.0f} ${x?.unit ?? ""} · %{y:.2f} ${y?.unit ?? ""}<extra></extra>`,
       };
     }),
@@ -193,6 +183,7 @@ export function tradeoffFigure(summary: SummaryRow[], opts: { x?: string; y?: st
       xaxis: { title: { text: `${x0?.description ?? xm} (${x0?.unit ?? ""})` } },
       yaxis: { title: { text: `${y0?.description ?? ym} (${y0?.unit ?? ""})` } },
       showlegend: true,
+      ...legendFor(configs.map((id) => pick(id, xm)?.label ?? id)),
       annotations: [{ xref: "paper", yref: "paper", x: 1, y: 1.06, xanchor: "right", showarrow: false, text: `better: ${corner} · error bars ± σ`, font: { size: 11, color: "#5b6775" } }],
     }),
   };

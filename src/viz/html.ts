@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../paths";
 import type { Figure } from "./figures";
+import { FIGURE_HEIGHT } from "./style";
 
 let bundle: string | null = null;
 
@@ -29,7 +30,7 @@ let counter = 0;
 /** A div and the script that draws the figure into it (plotly must already be on the page). */
 export function figureHtml(fig: Figure, opts: { id?: string; height?: number } = {}): string {
   const id = opts.id ?? `plab-fig-${Date.now().toString(36)}-${counter++}`;
-  const h = opts.height ?? (fig.layout.height as number | undefined) ?? 420;
+  const h = opts.height ?? (fig.layout.height as number | undefined) ?? FIGURE_HEIGHT;
   const json = JSON.stringify({ data: fig.data, layout: { ...fig.layout, height: h } }).replace(/</g, "\\u003c");
   return `<div id="${id}" class="plab-figure" style="width:100%;height:${h}px"></div>
 <script type="text/javascript">(function(){var f=${json};function draw(){if(window.Plotly){window.Plotly.newPlot("${id}",f.data,f.layout,{responsive:true,displaylogo:false});}else{setTimeout(draw,50);}}draw();})();</script>`;
@@ -45,7 +46,7 @@ export const JUPYTER_PLOTLY_PATH = "static/kafka-perf-lab/plotly.min.js";
  */
 export function notebookFigureHtml(fig: Figure, opts: { height?: number } = {}): string {
   const id = `plab-fig-${Date.now().toString(36)}-${counter++}`;
-  const h = opts.height ?? (fig.layout.height as number | undefined) ?? 420;
+  const h = opts.height ?? (fig.layout.height as number | undefined) ?? FIGURE_HEIGHT;
   const json = JSON.stringify({ data: fig.data, layout: { ...fig.layout, height: h } }).replace(/</g, "\\u003c");
   const note = "Figure not drawn: this notebook is not trusted, so its scripts do not run. Rerun the cell, or File ▸ Trust Notebook.";
   return `<div id="${id}" class="plab-figure" style="width:100%;min-height:${h}px"><div class="plab-note" style="padding:1rem;color:#b54708;font:13px system-ui,sans-serif">${note}</div></div>

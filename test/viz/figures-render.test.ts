@@ -1,0 +1,129 @@
+// test-duration: ~20 s
+// Figures of a full-size matrix, drawn by plotly.js in headless Chromium at a report's width and at a narrow
+// notebook's. Found in notebook 06 in full mode (24 configurations): the legend below the plot took most of the
+// figure, squeezed the plot to a strip, ran into the axis titles, and colors repeated after ten. Quick mode (the
+// notebook tests) has few configurations and never showed it. Here, from the drawn SVG: the plot keeps its
+// height, the legend touches neither the plot, the axis titles nor the tick labels, nothing is cut off at the
+// figure's edge, and every configuration has a marker of its own.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { launchBrowser } from "../helpers/browser";
+import { tempDir } from "../helpers/kafka";
+import { figureHtml, plotlyScriptTag } from "../../src/viz/html";
+import { lagFigure, repetitionsFigure, throughputFigure, tradeoffFigure, type Figure } from "../../src/viz/figures";
+import type { RepRow, SummaryRow } from "../../src/results/rows";
+
+let browser: Browser | null = null;
+after(async () => {
+  await browser?.close();
+});
+
+// Notebook 06's full matrix: acks × batchSize × lingerMs × compression.
+const labels = [-1, 0, 1].flatMap((acks) => [100, 1000].flatMap((b) => [0, 20].flatMap((l) => ["none", "lz4"].map((c) => `acks=${acks} batchSize=${b} lingerMs=${l} compression=${c}`))));
+
+// Notebook 07's: topic.partitions × consumers.count.
+const labels07 = [1, 3, 6].flatMap((p) => [1, 2, 3].map((c) => `partitions=${p} count=${c}`));
+
+function summaryRows(n: number): SummaryRow[] {
+  return labels.slice(0, n).flatMap((label, i) => [
+    { configId: `c${i + 1}`, label, metric: "produceThroughputMsgsPerSec", description: "produce throughput", unit: "msg/s", mean: 30_000 + 2_500 * i, std: 4_000 } as SummaryRow,
+    { configId: `c${i + 1}`, label, metric: "e2eLatencyP99Ms", description: "end-to-end latency p99", unit: "ms", mean: 20 + 3 * i, std: 6 } as SummaryRow,
+  ]);
+}
+
+function repRows(n: number): RepRow[] {
+  return labels07.slice(0, n).flatMap((label, i) => [1, 2, 3, 4].map((rep) => ({ configId: `c${i + 1}`, label, rep, kind: "measured", cold: rep === 1, state: "completed", consumeThroughputMsgsPerSec: 12_000 + 900 * i + 300 * rep }) as unknown as RepRow));
+}
+
+const lines = (n: number) => labels07.slice(0, n).map((name, i) => ({ name, seconds: [0, 0.25, 0.5, 0.75, 1], values: [0, 900 * (i + 1), 400 * (i + 1), 100, 0] }));
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+interface Geometry {
+  container: Box;
+  plot: Box;
+  legend: Box | null;
+  title: Box | null;
+  xtitle: Box | null;
+  ytitle: Box | null;
+  xticks: Box[];
+  /** Plotly gives a legend taller than its room a scroll bar: entries hidden until scrolled. */
+  legendScrolls: boolean;
+}
+
+// Run in the page as source text: the test's own compiled functions carry helpers (esbuild's __name) the page lacks.
+const GEOMETRY = `(() => {
+  const el = document.querySelector(".plab-figure");
+  function box(e) {
+    if (!e) return null;
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 ? { x: r.x, y: r.y, width: r.width, height: r.height } : null;
+  }
+  return {
+    container: box(el.querySelector(".main-svg")),
+    plot: box(el.querySelector(".nsewdrag")),
+    legend: box(el.querySelector(".legend .scrollbox")) || box(el.querySelector(".legend")),
+    title: box(el.querySelector(".g-gtitle text")),
+    xtitle: box(el.querySelector(".g-xtitle text")),
+    ytitle: box(el.querySelector(".g-ytitle text")),
+    xticks: [...el.querySelectorAll(".xtick text")].map(box).filter((b) => b !== null),
+    legendScrolls: box(el.querySelector(".legend .scrollbar")) !== null,
+  };
+})()`;
+
+/** Draw `fig` in a page `width` px wide; the boxes of its parts, from the SVG plotly drew. */
+async function draw(fig: Figure, width: number): Promise<Geometry> {
+  browser ??= await launchBrowser();
+  const file = path.join(tempDir("perflab-fig-"), "figure.html");
+  fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8">${plotlyScriptTag()}</head><body style="margin:0;width:${width}px">${figureHtml(fig)}</body></html>`);
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  try {
+    await page.goto(`file://${file}`);
+    await page.waitForSelector(".plab-figure .main-svg .nsewdrag", { timeout: 30_000 });
+    return (await page.evaluate(GEOMETRY)) as Geometry;
+  } finally {
+    await page.close();
+  }
+}
+
+const overlap = (a: Box | null, b: Box | null) => !!a && !!b && a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1 && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1;
+const inside = (a: Box, c: Box) => a.x >= c.x - 1 && a.y >= c.y - 1 && a.x + a.width <= c.x + c.width + 1 && a.y + a.height <= c.y + c.height + 1;
+
+function assertLegible(g: Geometry, what: string): void {
+  assert.ok(g.plot.height >= 220, `${what}: the plot keeps its height (${Math.round(g.plot.height)} px)`);
+  assert.ok(g.plot.width >= 0.45 * g.container.width, `${what}: the plot keeps its width (${Math.round(g.plot.width)} of ${Math.round(g.container.width)} px)`);
+  assert.ok(g.legend, `${what}: a legend`);
+  assert.equal(g.legendScrolls, false, `${what}: every legend entry in view, no scroll bar`);
+  for (const [name, part] of [["plot", g.plot], ["title", g.title], ["x-axis title", g.xtitle], ["y-axis title", g.ytitle]] as const) assert.ok(!overlap(g.legend, part), `${what}: the legend clear of the ${name}`);
+  assert.ok(!g.xticks.some((t) => overlap(g.legend, t)), `${what}: the legend clear of the tick labels`);
+  assert.ok(!overlap(g.title, g.ytitle), `${what}: the title clear of the y-axis title`);
+  assert.ok(inside(g.legend!, g.container), `${what}: the legend inside the figure (legend ${JSON.stringify(g.legend)}, figure ${JSON.stringify(g.container)})`);
+  for (const t of g.xticks) assert.ok(inside(t, g.container), `${what}: tick labels inside the figure`);
+}
+
+for (const width of [1150, 800]) {
+  test(`${width} px: 24 configurations against each other (notebook 06): legible, one marker per configuration`, { timeout: 120_000 }, async () => {
+    const fig = tradeoffFigure(summaryRows(24), { x: "produceThroughputMsgsPerSec", y: "e2eLatencyP99Ms" });
+    assertLegible(await draw(fig, width), "trade-off");
+    const looks = fig.data.map((d) => `${(d.marker as { color: string }).color}/${(d.marker as { symbol?: string }).symbol ?? "circle"}`);
+    assert.equal(new Set(looks).size, 24, "no two configurations look alike");
+  });
+
+  test(`${width} px: 9 configurations as boxes, 9 lag lines (notebook 07): legible, tick labels whole`, { timeout: 120_000 }, async () => {
+    assertLegible(await draw(repetitionsFigure(repRows(9), "consumeThroughputMsgsPerSec", { title: "Consume throughput per repetition", unit: "msg/s" }), width), "boxes");
+    assertLegible(await draw(lagFigure(lines(9)), width), "lag");
+  });
+
+  test(`${width} px: two lines keep the legend below the plot`, { timeout: 120_000 }, async () => {
+    const g = await draw(throughputFigure(lines(2)), width);
+    assertLegible(g, "two lines");
+    assert.ok(g.legend!.y >= g.plot.y + g.plot.height, "the legend below the plot");
+  });
+}
