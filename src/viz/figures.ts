@@ -10,7 +10,7 @@ import { REP_METRICS, type RepRow, type SummaryRow } from "../results/rows";
 import { isCold, isWarm } from "../results/warm";
 import { MiB } from "../util/format";
 import type { Distribution, FaultMarker, SeriesLine } from "../analysis/series";
-import { CATEGORY_COLORS, COLORS, LEGEND_BELOW_MAX, faultShapes, layout, legendFor, look } from "./style";
+import { CATEGORY_COLORS, COLORS, FIGURE_HEIGHT, faultShapes, fitsFlat, layout, legendFor, look } from "./style";
 
 export type { Distribution, FaultMarker, SeriesLine } from "../analysis/series";
 
@@ -124,8 +124,8 @@ export function repetitionsFigure(rows: RepRow[], metric: keyof RepRow, opts: { 
   const warm = configs.map((id) => rows.filter((r) => r.configId === id && isWarm(r)));
   const cold = configs.map((id) => rows.find((r) => r.configId === id && isCold(r) && r.state === "completed"));
   const names = [...configs.map(label), "cold (first) run"];
-  // Many boxes: their names are in the legend, in the same order; as tick labels too they would be cut or tilted.
-  const xaxis = configs.length > LEGEND_BELOW_MAX ? { showticklabels: false } : { automargin: true };
+  // Names too long to stand level under the boxes are in the legend only, in the same order.
+  const xaxis = fitsFlat(configs.map(label)) ? {} : { showticklabels: false };
   return {
     data: [
       ...configs.map((id, i) => ({ type: "box", name: label(id), y: warm[i]!.map((r) => r[metric]), boxpoints: "all", jitter: 0.3, pointpos: 0, marker: { color: look(i).color }, hovertemplate: `%{y:.3f} ${opts.unit}<extra>${label(id)} (warm)</extra>` })),
@@ -139,12 +139,25 @@ export function repetitionsFigure(rows: RepRow[], metric: keyof RepRow, opts: { 
 export function coldWarmFigure(summary: SummaryRow[], metric: string, opts: { title?: string } = {}): Figure {
   const rows = summary.filter((s) => s.metric === metric);
   const unit = rows[0]?.unit ?? "";
+  const names = rows.map((r) => r.label);
+  const std = rows.map((r) => (Number.isFinite(r.std) ? r.std : 0));
+  const title = opts.title ?? `Cold vs warm: ${rows[0]?.description ?? metric}`;
+  if (fitsFlat(names)) {
+    return {
+      data: [
+        { type: "bar", name: "cold (first run)", x: names, y: rows.map((r) => r.cold), marker: { color: "#9aa5b1" }, hovertemplate: `cold: %{y:.2f} ${unit}<extra></extra>` },
+        { type: "bar", name: "warm mean ± σ", x: names, y: rows.map((r) => r.mean), error_y: { type: "data", array: std, visible: true }, marker: { color: "#1f77b4" }, hovertemplate: `warm: %{y:.2f} ${unit}<extra></extra>` },
+      ],
+      layout: layout(title, { barmode: "group", yaxis: { title: { text: unit } } }),
+    };
+  }
+  // Names too long to stand level under the bars: bars across, one configuration per line, first at the top.
   return {
     data: [
-      { type: "bar", name: "cold (first run)", x: rows.map((r) => r.label), y: rows.map((r) => r.cold), marker: { color: "#9aa5b1" }, hovertemplate: `cold: %{y:.2f} ${unit}<extra></extra>` },
-      { type: "bar", name: "warm mean ± σ", x: rows.map((r) => r.label), y: rows.map((r) => r.mean), error_y: { type: "data", array: rows.map((r) => (Number.isFinite(r.std) ? r.std : 0)), visible: true }, marker: { color: "#1f77b4" }, hovertemplate: `warm: %{y:.2f} ${unit}<extra></extra>` },
+      { type: "bar", orientation: "h", name: "cold (first run)", y: names, x: rows.map((r) => r.cold), marker: { color: "#9aa5b1" }, hovertemplate: `cold: %{x:.2f} ${unit}<extra></extra>` },
+      { type: "bar", orientation: "h", name: "warm mean ± σ", y: names, x: rows.map((r) => r.mean), error_x: { type: "data", array: std, visible: true }, marker: { color: "#1f77b4" }, hovertemplate: `warm: %{x:.2f} ${unit}<extra></extra>` },
     ],
-    layout: layout(opts.title ?? `Cold vs warm: ${rows[0]?.description ?? metric}`, { barmode: "group", yaxis: { title: { text: unit } } }),
+    layout: layout(title, { barmode: "group", xaxis: { title: { text: unit } }, yaxis: { autorange: "reversed", automargin: true }, height: Math.max(FIGURE_HEIGHT, 130 + 28 * names.length) }),
   };
 }
 

@@ -23,29 +23,38 @@ export function look(i: number): { color: string; symbol: string; dash: string }
 /** Height (px) of a figure that sets none, wherever it is drawn (html.ts, the notebook's show()). */
 export const FIGURE_HEIGHT = 420;
 const LEGEND_ROW_PX = 20;
-/** Up to this many entries the legend is one row under the plot. */
+/** Up to this many entries (that fit) the legend is one row under the plot. */
 export const LEGEND_BELOW_MAX = 4;
 /** Names up to this long go in a column right of the plot; longer ones in rows under it. */
 const LEGEND_SIDE_MAX_CHARS = 36;
+// Measured in Chromium at 12 px: ~7.1 px per character. Sizes are counted for a narrow notebook: a figure 800 px
+// wide, 720 px of it between the margins. A wider page needs less.
+const CHAR_PX = 7.2;
+const NARROW_PX = 720;
+
+const longest = (names: string[]) => Math.max(0, ...names.map((n) => n.length));
+
+/** Whether these category names fit side by side, level, under an axis (else plotly tilts them and cuts them off). */
+export function fitsFlat(names: string[]): boolean {
+  return names.length * (longest(names) * CHAR_PX + 12) <= NARROW_PX;
+}
 
 /**
  * Where the legend of these entries goes, and how tall the figure must be for it. Plotly makes room for a legend
  * by shrinking the plot: 24 configurations in rows under it left the plot a strip ~120 px high, with the legend
- * over the axis titles. So: a few entries, one row under the plot (the default); more with short names, a column
- * right of the plot and the figure as tall as the column; more with long names, rows at the figure's bottom and
- * the figure taller by those rows (counted for a narrow notebook, 800 px; a wider page needs fewer).
+ * over the axis titles. So: a few entries that fit, one row under the plot (the default); more with short names,
+ * a column right of the plot and the figure as tall as the column; otherwise rows under the plot, and the figure
+ * taller by those rows (on a wider page, the rows it does not need stay empty at the bottom).
  */
 export function legendFor(names: string[]): Record<string, unknown> {
-  if (names.length <= LEGEND_BELOW_MAX) return {};
-  const longest = Math.max(...names.map((n) => n.length));
-  if (longest <= LEGEND_SIDE_MAX_CHARS) {
+  const perRow = Math.max(1, Math.floor(NARROW_PX / (longest(names) * CHAR_PX + 40))); // 40 px: an entry's symbol
+  if (names.length <= Math.min(LEGEND_BELOW_MAX, perRow)) return {};
+  if (names.length > LEGEND_BELOW_MAX && longest(names) <= LEGEND_SIDE_MAX_CHARS) {
     return { legend: { orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top" }, height: Math.max(FIGURE_HEIGHT, 130 + LEGEND_ROW_PX * names.length) };
   }
-  // Measured in Chromium at 12 px: ~7.1 px per character, 40 px for an entry's symbol; 720 px of an 800 px figure.
-  const perRow = Math.max(1, Math.floor(720 / (longest * 7.2 + 40)));
   const legendPx = LEGEND_ROW_PX * Math.ceil(names.length / perRow) + 40;
   // The plot keeps FIGURE_HEIGHT's 310 px; the legend starts 60 px under it, below the x-axis title (paper
-  // coordinates are fractions of the plot's height). On a wider page, the rows it does not need stay empty below.
+  // coordinates are fractions of the plot's height).
   const plotPx = FIGURE_HEIGHT - 50 - 60;
   return {
     legend: { orientation: "h", x: 0, xanchor: "left", y: -60 / plotPx, yanchor: "top" },

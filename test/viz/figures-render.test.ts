@@ -13,7 +13,7 @@ import type { Browser } from "playwright-core";
 import { launchBrowser } from "../helpers/browser";
 import { tempDir } from "../helpers/kafka";
 import { figureHtml, plotlyScriptTag } from "../../src/viz/html";
-import { lagFigure, repetitionsFigure, throughputFigure, tradeoffFigure, type Figure } from "../../src/viz/figures";
+import { coldWarmFigure, lagFigure, repetitionsFigure, throughputFigure, tradeoffFigure, type Figure } from "../../src/viz/figures";
 import type { RepRow, SummaryRow } from "../../src/results/rows";
 
 let browser: Browser | null = null;
@@ -30,12 +30,13 @@ const labels07 = [1, 3, 6].flatMap((p) => [1, 2, 3].map((c) => `partitions=${p} 
 function summaryRows(n: number): SummaryRow[] {
   return labels.slice(0, n).flatMap((label, i) => [
     { configId: `c${i + 1}`, label, metric: "produceThroughputMsgsPerSec", description: "produce throughput", unit: "msg/s", mean: 30_000 + 2_500 * i, std: 4_000 } as SummaryRow,
+    { configId: `c${i + 1}`, label, metric: "produceLoopMs", description: "producer loop", unit: "ms", mean: 250 + 10 * i, std: 30, cold: 500 + 12 * i } as SummaryRow,
     { configId: `c${i + 1}`, label, metric: "e2eLatencyP99Ms", description: "end-to-end latency p99", unit: "ms", mean: 20 + 3 * i, std: 6 } as SummaryRow,
   ]);
 }
 
-function repRows(n: number): RepRow[] {
-  return labels07.slice(0, n).flatMap((label, i) => [1, 2, 3, 4].map((rep) => ({ configId: `c${i + 1}`, label, rep, kind: "measured", cold: rep === 1, state: "completed", consumeThroughputMsgsPerSec: 12_000 + 900 * i + 300 * rep }) as unknown as RepRow));
+function repRows(n: number, names = labels07): RepRow[] {
+  return names.slice(0, n).flatMap((label, i) => [1, 2, 3, 4].map((rep) => ({ configId: `c${i + 1}`, label, rep, kind: "measured", cold: rep === 1, state: "completed", consumeThroughputMsgsPerSec: 12_000 + 900 * i + 300 * rep }) as unknown as RepRow));
 }
 
 const lines = (n: number) => labels07.slice(0, n).map((name, i) => ({ name, seconds: [0, 0.25, 0.5, 0.75, 1], values: [0, 900 * (i + 1), 400 * (i + 1), 100, 0] }));
@@ -54,6 +55,7 @@ interface Geometry {
   xtitle: Box | null;
   ytitle: Box | null;
   xticks: Box[];
+  yticks: Box[];
   /** Plotly gives a legend taller than its room a scroll bar: entries hidden until scrolled. */
   legendScrolls: boolean;
 }
@@ -74,6 +76,7 @@ const GEOMETRY = `(() => {
     xtitle: box(el.querySelector(".g-xtitle text")),
     ytitle: box(el.querySelector(".g-ytitle text")),
     xticks: [...el.querySelectorAll(".xtick text")].map(box).filter((b) => b !== null),
+    yticks: [...el.querySelectorAll(".ytick text")].map(box).filter((b) => b !== null),
     legendScrolls: box(el.querySelector(".legend .scrollbar")) !== null,
   };
 })()`;
@@ -105,7 +108,8 @@ function assertLegible(g: Geometry, what: string): void {
   assert.ok(!g.xticks.some((t) => overlap(g.legend, t)), `${what}: the legend clear of the tick labels`);
   assert.ok(!overlap(g.title, g.ytitle), `${what}: the title clear of the y-axis title`);
   assert.ok(inside(g.legend!, g.container), `${what}: the legend inside the figure (legend ${JSON.stringify(g.legend)}, figure ${JSON.stringify(g.container)})`);
-  for (const t of g.xticks) assert.ok(inside(t, g.container), `${what}: tick labels inside the figure`);
+  for (const t of [...g.xticks, ...g.yticks]) assert.ok(inside(t, g.container), `${what}: tick labels inside the figure`);
+  for (const [i, t] of g.xticks.entries()) assert.ok(!g.xticks.slice(i + 1).some((u) => overlap(t, u)), `${what}: tick labels clear of each other`);
 }
 
 for (const width of [1150, 800]) {
@@ -119,6 +123,11 @@ for (const width of [1150, 800]) {
   test(`${width} px: 9 configurations as boxes, 9 lag lines (notebook 07): legible, tick labels whole`, { timeout: 120_000 }, async () => {
     assertLegible(await draw(repetitionsFigure(repRows(9), "consumeThroughputMsgsPerSec", { title: "Consume throughput per repetition", unit: "msg/s" }), width), "boxes");
     assertLegible(await draw(lagFigure(lines(9)), width), "lag");
+  });
+
+  test(`${width} px: cold vs warm of 24 configurations, and 3 boxes with long names: legible, names whole`, { timeout: 120_000 }, async () => {
+    assertLegible(await draw(coldWarmFigure(summaryRows(24), "produceLoopMs"), width), "cold vs warm");
+    assertLegible(await draw(repetitionsFigure(repRows(3, labels), "consumeThroughputMsgsPerSec", { unit: "msg/s" }), width), "3 long boxes");
   });
 
   test(`${width} px: two lines keep the legend below the plot`, { timeout: 120_000 }, async () => {
