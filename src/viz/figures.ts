@@ -123,15 +123,15 @@ export function repetitionsFigure(rows: RepRow[], metric: keyof RepRow, opts: { 
   const label = (id: string) => rows.find((r) => r.configId === id)?.label ?? id;
   const warm = configs.map((id) => rows.filter((r) => r.configId === id && isWarm(r)));
   const cold = configs.map((id) => rows.find((r) => r.configId === id && isCold(r) && r.state === "completed"));
-  const names = [...configs.map(label), "cold (first) run"];
+  const configNames = configs.map(label);
   // Names too long to stand level under the boxes are in the legend only, in the same order.
-  const xaxis = fitsFlat(configs.map(label)) ? {} : { showticklabels: false };
+  const xaxis = fitsFlat(configNames) ? {} : { showticklabels: false };
   return {
     data: [
       ...configs.map((id, i) => ({ type: "box", name: label(id), y: warm[i]!.map((r) => r[metric]), boxpoints: "all", jitter: 0.3, pointpos: 0, marker: { color: look(i).color }, hovertemplate: `%{y:.3f} ${opts.unit}<extra>${label(id)} (warm)</extra>` })),
-      { type: "scatter", mode: "markers", name: "cold (first) run", x: configs.map(label), y: cold.map((r) => (r ? r[metric] : null)), marker: { symbol: "x", size: 11, color: "#111" }, hovertemplate: `cold: %{y:.3f} ${opts.unit}<extra></extra>` },
+      { type: "scatter", mode: "markers", name: "cold (first) run", x: configNames, y: cold.map((r) => (r ? r[metric] : null)), marker: { symbol: "x", size: 11, color: "#111" }, hovertemplate: `cold: %{y:.3f} ${opts.unit}<extra></extra>` },
     ],
-    layout: layout(opts.title ?? String(metric), { xaxis, yaxis: { title: { text: opts.unit }, rangemode: "tozero" }, showlegend: true, ...legendFor(names) }),
+    layout: layout(opts.title ?? String(metric), { xaxis, yaxis: { title: { text: opts.unit }, rangemode: "tozero" }, showlegend: true, ...legendFor([...configNames, "cold (first) run"]) }),
   };
 }
 

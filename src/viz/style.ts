@@ -24,7 +24,7 @@ export function look(i: number): { color: string; symbol: string; dash: string }
 export const FIGURE_HEIGHT = 420;
 const LEGEND_ROW_PX = 20;
 /** Up to this many entries (that fit) the legend is one row under the plot. */
-export const LEGEND_BELOW_MAX = 4;
+const LEGEND_BELOW_MAX = 4;
 /** Names up to this long go in a column right of the plot; longer ones in rows under it. */
 const LEGEND_SIDE_MAX_CHARS = 36;
 // Measured in Chromium at 12 px: ~7.1 px per character. Sizes are counted for a narrow notebook: a figure 800 px
