@@ -1,4 +1,4 @@
-// test-duration: ~20 s
+// test-duration: ~10 s
 // Figures of a full-size matrix, drawn by plotly.js in headless Chromium at a report's width and at a narrow
 // notebook's. Found in notebook 06 in full mode (24 configurations): the legend below the plot took most of the
 // figure, squeezed the plot to a strip, ran into the axis titles, and colors repeated after ten. Quick mode (the
@@ -61,8 +61,7 @@ interface Geometry {
 }
 
 // Run in the page as source text: the test's own compiled functions carry helpers (esbuild's __name) the page lacks.
-const GEOMETRY = `(() => {
-  const el = document.querySelector(".plab-figure");
+const GEOMETRY = `[...document.querySelectorAll(".plab-figure")].map((el) => {
   function box(e) {
     if (!e) return null;
     const r = e.getBoundingClientRect();
@@ -79,21 +78,45 @@ const GEOMETRY = `(() => {
     yticks: [...el.querySelectorAll(".ytick text")].map(box).filter((b) => b !== null),
     legendScrolls: box(el.querySelector(".legend .scrollbar")) !== null,
   };
-})()`;
+})`;
 
-/** Draw `fig` in a page `width` px wide; the boxes of its parts, from the SVG plotly drew. */
-async function draw(fig: Figure, width: number): Promise<Geometry> {
-  browser ??= await launchBrowser();
-  const file = path.join(tempDir("perflab-fig-"), "figure.html");
-  fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8">${plotlyScriptTag()}</head><body style="margin:0;width:${width}px">${figureHtml(fig)}</body></html>`);
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  try {
-    await page.goto(`file://${file}`);
-    await page.waitForSelector(".plab-figure .main-svg .nsewdrag", { timeout: 30_000 });
-    return (await page.evaluate(GEOMETRY)) as Geometry;
-  } finally {
-    await page.close();
+const FIGURES = {
+  "trade-off": tradeoffFigure(summaryRows(24), { x: "produceThroughputMsgsPerSec", y: "e2eLatencyP99Ms" }),
+  boxes: repetitionsFigure(repRows(9), "consumeThroughputMsgsPerSec", { title: "Consume throughput per repetition", unit: "msg/s" }),
+  lag: lagFigure(lines(9)),
+  "cold vs warm": coldWarmFigure(summaryRows(24), "produceLoopMs"),
+  "3 long boxes": repetitionsFigure(repRows(3, labels), "consumeThroughputMsgsPerSec", { unit: "msg/s" }),
+  "two lines": throughputFigure(lines(2)),
+} satisfies Record<string, Figure>;
+type Name = keyof typeof FIGURES;
+
+const pages = new Map<number, Promise<Record<Name, Geometry>>>();
+
+/**
+ * Every figure drawn in one page `width` px wide (plotly.js is loaded once per page: ~5 MB to parse), and the
+ * boxes of each one's parts, from the SVG plotly drew.
+ */
+function drawn(width: number): Promise<Record<Name, Geometry>> {
+  let p = pages.get(width);
+  if (!p) {
+    p = (async () => {
+      browser ??= await launchBrowser();
+      const names = Object.keys(FIGURES) as Name[];
+      const file = path.join(tempDir("perflab-fig-"), "figures.html");
+      fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8">${plotlyScriptTag()}</head><body style="margin:0;width:${width}px">${names.map((n) => figureHtml(FIGURES[n])).join("\n")}</body></html>`);
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      try {
+        await page.goto(`file://${file}`);
+        await page.waitForFunction((n) => document.querySelectorAll(".plab-figure .main-svg .nsewdrag").length >= n, names.length, { timeout: 60_000 });
+        const boxes = (await page.evaluate(GEOMETRY)) as Geometry[];
+        return Object.fromEntries(names.map((n, i) => [n, boxes[i]!])) as Record<Name, Geometry>;
+      } finally {
+        await page.close();
+      }
+    })();
+    pages.set(width, p);
   }
+  return p;
 }
 
 const overlap = (a: Box | null, b: Box | null) => !!a && !!b && a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1 && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1;
@@ -114,24 +137,23 @@ function assertLegible(g: Geometry, what: string): void {
 
 for (const width of [1150, 800]) {
   test(`${width} px: 24 configurations against each other (notebook 06): legible, one marker per configuration`, { timeout: 120_000 }, async () => {
-    const fig = tradeoffFigure(summaryRows(24), { x: "produceThroughputMsgsPerSec", y: "e2eLatencyP99Ms" });
-    assertLegible(await draw(fig, width), "trade-off");
-    const looks = fig.data.map((d) => `${(d.marker as { color: string }).color}/${(d.marker as { symbol?: string }).symbol ?? "circle"}`);
+    assertLegible((await drawn(width))["trade-off"], "trade-off");
+    const looks = FIGURES["trade-off"].data.map((d) => `${(d.marker as { color: string }).color}/${(d.marker as { symbol?: string }).symbol ?? "circle"}`);
     assert.equal(new Set(looks).size, 24, "no two configurations look alike");
   });
 
   test(`${width} px: 9 configurations as boxes, 9 lag lines (notebook 07): legible, tick labels whole`, { timeout: 120_000 }, async () => {
-    assertLegible(await draw(repetitionsFigure(repRows(9), "consumeThroughputMsgsPerSec", { title: "Consume throughput per repetition", unit: "msg/s" }), width), "boxes");
-    assertLegible(await draw(lagFigure(lines(9)), width), "lag");
+    assertLegible((await drawn(width)).boxes, "boxes");
+    assertLegible((await drawn(width)).lag, "lag");
   });
 
   test(`${width} px: cold vs warm of 24 configurations, and 3 boxes with long names: legible, names whole`, { timeout: 120_000 }, async () => {
-    assertLegible(await draw(coldWarmFigure(summaryRows(24), "produceLoopMs"), width), "cold vs warm");
-    assertLegible(await draw(repetitionsFigure(repRows(3, labels), "consumeThroughputMsgsPerSec", { unit: "msg/s" }), width), "3 long boxes");
+    assertLegible((await drawn(width))["cold vs warm"], "cold vs warm");
+    assertLegible((await drawn(width))["3 long boxes"], "3 long boxes");
   });
 
   test(`${width} px: two lines keep the legend below the plot`, { timeout: 120_000 }, async () => {
-    const g = await draw(throughputFigure(lines(2)), width);
+    const g = (await drawn(width))["two lines"];
     assertLegible(g, "two lines");
     assert.ok(g.legend!.y >= g.plot.y + g.plot.height, "the legend below the plot");
   });
