@@ -50,11 +50,15 @@ export function distributionFigure(rows: Array<{ consumer: string; partition: nu
   };
 }
 
-/** Consumer lag (messages not yet consumed, summed over partitions) over time. */
+/**
+ * Consumer lag (messages not yet consumed, summed over partitions) over time. With several lines the fills are
+ * light (15 %): plotly draws each trace's fill over the lines before it, and at its default (50 %) notebook 12's
+ * RabbitMQ fills hid the Kafka line.
+ */
 export function lagFigure(lines: SeriesLine[], opts: { title?: string; faults?: FaultMarker[] } = {}): Figure {
   const f = faultShapes(opts.faults ?? []);
   return {
-    data: lines.map((l, i) => ({ type: "scatter", mode: "lines", name: l.name, x: l.seconds, y: l.values, fill: "tozeroy", line: { color: look(i).color, dash: look(i).dash }, hovertemplate: "lag %{y:,.0f} messages at %{x} s<extra>%{fullData.name}</extra>" })),
+    data: lines.map((l, i) => ({ type: "scatter", mode: "lines", name: l.name, x: l.seconds, y: l.values, fill: "tozeroy", fillcolor: lines.length > 1 ? `${look(i).color}26` : undefined, line: { color: look(i).color, dash: look(i).dash }, hovertemplate: "lag %{y:,.0f} messages at %{x} s<extra>%{fullData.name}</extra>" })),
     layout: layout(opts.title ?? "Consumer lag over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "lag (messages)" }, rangemode: "tozero" }, ...f, ...legendFor(lines.map((l) => l.name)) }),
   };
 }
