@@ -145,23 +145,17 @@ export function coldWarmFigure(summary: SummaryRow[], metric: string, opts: { ti
   const unit = rows[0]?.unit ?? "";
   const names = rows.map((r) => r.label);
   const std = rows.map((r) => (Number.isFinite(r.std) ? r.std : 0));
-  const title = opts.title ?? `Cold vs warm: ${rows[0]?.description ?? metric}`;
-  if (fitsFlat(names)) {
-    return {
-      data: [
-        { type: "bar", name: "cold (first run)", x: names, y: rows.map((r) => r.cold), marker: { color: "#9aa5b1" }, hovertemplate: `cold: %{y:.2f} ${unit}<extra></extra>` },
-        { type: "bar", name: "warm mean ± σ", x: names, y: rows.map((r) => r.mean), error_y: { type: "data", array: std, visible: true }, marker: { color: "#1f77b4" }, hovertemplate: `warm: %{y:.2f} ${unit}<extra></extra>` },
-      ],
-      layout: layout(title, { barmode: "group", yaxis: { title: { text: unit } } }),
-    };
-  }
   // Names too long to stand level under the bars: bars across, one configuration per line, first at the top.
+  const across = !fitsFlat(names);
+  const [v, c] = across ? (["x", "y"] as const) : (["y", "x"] as const); // the value axis, the names' axis
+  const bar = (name: string, values: Array<number | null>, color: string, what: string) => ({ type: "bar", orientation: across ? "h" : "v", name, [c]: names, [v]: values, marker: { color }, hovertemplate: `${what}: %{${v}:.2f} ${unit}<extra></extra>` });
   return {
-    data: [
-      { type: "bar", orientation: "h", name: "cold (first run)", y: names, x: rows.map((r) => r.cold), marker: { color: "#9aa5b1" }, hovertemplate: `cold: %{x:.2f} ${unit}<extra></extra>` },
-      { type: "bar", orientation: "h", name: "warm mean ± σ", y: names, x: rows.map((r) => r.mean), error_x: { type: "data", array: std, visible: true }, marker: { color: "#1f77b4" }, hovertemplate: `warm: %{x:.2f} ${unit}<extra></extra>` },
-    ],
-    layout: layout(title, { barmode: "group", xaxis: { title: { text: unit } }, yaxis: { autorange: "reversed", automargin: true }, height: Math.max(FIGURE_HEIGHT, 130 + 28 * names.length) }),
+    data: [bar("cold (first run)", rows.map((r) => r.cold), "#9aa5b1", "cold"), { ...bar("warm mean ± σ", rows.map((r) => r.mean), "#1f77b4", "warm"), [`error_${v}`]: { type: "data", array: std, visible: true } }],
+    layout: layout(opts.title ?? `Cold vs warm: ${rows[0]?.description ?? metric}`, {
+      barmode: "group",
+      [`${v}axis`]: { title: { text: unit } },
+      ...(across ? { yaxis: { autorange: "reversed", automargin: true }, height: Math.max(FIGURE_HEIGHT, 130 + 28 * names.length) } : {}),
+    }),
   };
 }
 

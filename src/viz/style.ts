@@ -22,6 +22,7 @@ export function look(i: number): { color: string; symbol: string; dash: string }
 
 /** Height (px) of a figure that sets none, wherever it is drawn (html.ts, the notebook's show()). */
 export const FIGURE_HEIGHT = 420;
+const MARGIN = { l: 60, r: 20, t: 50, b: 50 };
 const LEGEND_ROW_PX = 20;
 /** Up to this many entries (that fit) the legend is one row under the plot. */
 const LEGEND_BELOW_MAX = 4;
@@ -53,18 +54,19 @@ export function legendFor(names: string[]): Record<string, unknown> {
     return { legend: { orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top" }, height: Math.max(FIGURE_HEIGHT, 130 + LEGEND_ROW_PX * names.length) };
   }
   const legendPx = LEGEND_ROW_PX * Math.ceil(names.length / perRow) + 40;
-  // The plot keeps FIGURE_HEIGHT's 310 px; the legend starts 60 px under it, below the x-axis title (paper
-  // coordinates are fractions of the plot's height).
-  const plotPx = FIGURE_HEIGHT - 50 - 60;
+  // The plot keeps its height (FIGURE_HEIGHT less the margins, 310 px); the legend starts 60 px under it, below the
+  // x-axis title (paper coordinates are fractions of the plot's height).
+  const titlePx = 60;
+  const plotPx = FIGURE_HEIGHT - MARGIN.t - titlePx;
   return {
-    legend: { orientation: "h", x: 0, xanchor: "left", y: -60 / plotPx, yanchor: "top" },
-    margin: { l: 60, r: 20, t: 50, b: 60 + legendPx },
+    legend: { orientation: "h", x: 0, xanchor: "left", y: -titlePx / plotPx, yanchor: "top" },
+    margin: { ...MARGIN, b: titlePx + legendPx },
     height: FIGURE_HEIGHT + legendPx,
   };
 }
 
 export function layout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { title: { text: title, x: 0.01, xanchor: "left" }, font: FONT, margin: { l: 60, r: 20, t: 50, b: 50 }, hovermode: "closest", legend: { orientation: "h", y: -0.2 }, ...extra };
+  return { title: { text: title, x: 0.01, xanchor: "left" }, font: FONT, margin: MARGIN, hovermode: "closest", legend: { orientation: "h", y: -0.2 }, ...extra };
 }
 
 export function faultShapes(faults: FaultMarker[]): { shapes: unknown[]; annotations: unknown[] } {
