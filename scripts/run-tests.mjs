@@ -95,6 +95,8 @@ const env = {
   PERFLAB_BROKER_CONFIG: process.env.PERFLAB_BROKER_CONFIG ?? TEST_BROKER_CONFIG,
 };
 const children = new Set();
+/** Output of the captured steps that failed, printed again at the very end (a CI log often keeps only its tail). */
+const failures = new Map();
 let stopping = false;
 let overTime = false; // past LIMIT_MS: no further file starts
 const t0 = performance.now();
@@ -114,7 +116,11 @@ function run(command, argv, label, captured = false) {
     child.on("close", (code, signal) => {
       children.delete(child);
       const rc = code ?? (signal ? 1 : 0);
-      if (captured) process.stdout.write(`run-tests: ${label}: ${rc === 0 ? "passed" : "FAILED"} (${secs()} s)\n${Buffer.concat(held).toString()}`);
+      if (captured) {
+        const text = Buffer.concat(held).toString();
+        process.stdout.write(`run-tests: ${label}: ${rc === 0 ? "passed" : "FAILED"} (${secs()} s)\n${text}`);
+        if (rc !== 0) failures.set(label, text);
+      }
       resolve(rc);
     });
   });
@@ -145,6 +151,18 @@ async function runPool(list, concurrency) {
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   if (failedFiles.length) process.stderr.write(`run-tests: integration files that FAILED: ${failedFiles.join(", ")}\n`);
   return { ok: failedFiles.length === 0, times };
+}
+
+/**
+ * What a failed file's output says about the failure, in at most 60 lines: node's spec reporter ends with a
+ * "failing tests:" section (each failed test with its error and stack); without one (a crash before any test
+ * ended), the output's last lines.
+ */
+function failureDetails(text) {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => /failing tests:/.test(l));
+  const picked = at >= 0 ? lines.slice(at) : lines.slice(-60);
+  return (picked.length > 60 ? [...picked.slice(0, 59), `… (${picked.length - 59} more lines above in this log)`] : picked).join("\n");
 }
 
 /** The slowest integration files of this run, with their estimates: one line. */
@@ -258,6 +276,7 @@ try {
     console.error(`run-tests: ${left.length} process(es) of this run outlived it: ${left.join("; ")}`);
     failed = true;
   }
+  for (const [label, text] of failures) process.stderr.write(`run-tests: why ${label} failed:\n${failureDetails(text)}\n`);
   process.stderr.write(`run-tests: ${failed ? "FAILED" : "passed"} in ${secs()} s\n`);
   process.exitCode = failed ? 1 : 0;
 }

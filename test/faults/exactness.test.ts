@@ -35,16 +35,18 @@ test("header and offsets agree, message by message, under a broker kill (RF 3, m
     for (const row of rows) {
       const what = row.label;
       const rec = readManifest(r.runDir).repetitions.find((x) => x.rep === row.rep && x.configId === row.configId)!;
-      assert.ok(rec.faults.every((f) => f.ok), JSON.stringify(rec.faults));
+      assert.ok(rec.faults.every((f) => f.ok), `${what}: ${JSON.stringify(rec.faults)}`);
       const byOffsets = rec.crossCheck!.accounting;
+      // Every message below names the configuration and shows both accountings, so a failure explains itself.
+      const both = `${what}: by id ${JSON.stringify(row)}; by offsets ${JSON.stringify(rec.crossCheck)}`;
       // What the id header says and what the offsets say.
-      assert.equal(byOffsets.produced, row.produced);
-      assert.equal(byOffsets.acked, row.acked);
-      assert.equal(byOffsets.lost, row.lost, `${what}: lost, the same messages`);
-      assert.equal(row.lost, 0, `${what}: acks=-1 with min ISR 2 loses nothing`);
-      assert.equal(byOffsets.consumed + byOffsets.duplicates, row.consumed + row.duplicates, "every receipt is counted once by each");
+      assert.equal(byOffsets.produced, row.produced, both);
+      assert.equal(byOffsets.acked, row.acked, both);
+      assert.equal(byOffsets.lost, row.lost, `lost, the same messages — ${both}`);
+      assert.equal(row.lost, 0, `acks=-1 with min ISR 2 loses nothing — ${both}`);
+      assert.equal(byOffsets.consumed + byOffsets.duplicates, row.consumed + row.duplicates, `every receipt is counted once by each — ${both}`);
       // A retry written twice is one id at two offsets: a duplicate by id, a delivered-but-unacked offset by offsets.
-      assert.equal(byOffsets.unackedDelivered - row.unackedDelivered, byOffsets.consumed - row.consumed);
+      assert.equal(byOffsets.unackedDelivered - row.unackedDelivered, byOffsets.consumed - row.consumed, both);
       // Send times: the one carried in each message equals the one recorded at its offset (1 µs).
       const e2e = rec.crossCheck!.e2e!;
       assert.equal(e2e.mismatches, 0, `${what}: max difference ${e2e.maxDiffUs} µs`);
