@@ -162,7 +162,7 @@ function failureDetails(text) {
   const lines = text.split("\n");
   const at = lines.findIndex((l) => /failing tests:/.test(l));
   const picked = at >= 0 ? lines.slice(at) : lines.slice(-60);
-  return (picked.length > 60 ? [...picked.slice(0, 59), `… (${picked.length - 59} more lines above in this log)`] : picked).join("\n");
+  return (picked.length > 60 ? [...picked.slice(0, 59), `… (${picked.length - 59} more lines in this file's output above)`] : picked).join("\n");
 }
 
 /** The slowest integration files of this run, with their estimates: one line. */
