@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { runExperiment } from "../src/run";
-import { loadRun } from "../src/results";
+import { loadRun, readAttachment, readRoleResults } from "../src/results";
+import { OffsetLog } from "../src/metrics/offsets";
+import { offsetsAttachment } from "../src/roles/driver";
 import { seriesOf, faultMarkers } from "../src/analysis";
 import { runFunctionTable } from "../src/profiling";
 import { decodeHistogram } from "../src/metrics/histogram";
@@ -108,4 +110,39 @@ test("CPU shares 60/30/10% of a handler are ranked and measured within ±5 point
   } finally {
     hog.kill("SIGKILL");
   }
+});
+
+test("Kafka lag: a producer at 1,000 msg/s and a consumer sleeping 2 ms per message: at every broker sample, lag = sent − received from the run's own offset records (± 40 messages)", { timeout: 180_000 }, async () => {
+  const r = await run({ name: "lag", topic: { partitions: 1 }, workload: { messages: 3000, rate: 1000 }, producers: { lingerMs: 0 }, consumers: { processing: { kind: "sleep", sleepMs: 2 } }, record: { intervalMs: 250 }, repetitions: 1, warmup: 0 });
+  assert.equal(r.state, "completed", r.error ?? "");
+  const data = loadRun(r.runDir);
+  const times = (roleId: string, kind: "producer" | "consumer", column: string) => {
+    const log = OffsetLog.decode(readAttachment(r.runDir, "c1", 1, roleId, offsetsAttachment(kind, 0))!, [column]);
+    return Float64Array.from(log.partitions().flatMap((p) => [...p.data.times[0]!])).sort();
+  };
+  const sent = times("producer-0", "producer", "sendMs");
+  const received = times("consumer-0", "consumer", "receiveMs");
+  // Offset records are on the runner's monotonic clock; the series count from the repetition's origin, which
+  // the consumer's first receipt gives (its absolute time − its time from the origin).
+  const consumer = readRoleResults(r.runDir).find((x) => x.roleId === "consumer-0")!.consumers[0]!;
+  const origin = received[0]! - consumer.firstReceiveAtMs!;
+  const upTo = (a: Float64Array, t: number) => a.filter((x) => x <= origin + t).length;
+  const samples = data.timeseries.filter((x) => x.roleId === "broker" && typeof x.lag === "number");
+  assert.ok(samples.length >= 20, `${samples.length} broker samples over a ~9 s repetition sampled every 0.25 s`);
+  const off = samples.map((s) => {
+    const t = Number(s.t) * 1000;
+    return { t, lag: s.lag as number, truth: upTo(sent, t) - upTo(received, t) };
+  });
+  const worst = off.reduce((w, x) => (Math.abs(x.lag - x.truth) > Math.abs(w.lag - w.truth) ? x : w));
+  assert.ok(Math.abs(worst.lag - worst.truth) <= 40, `at ${worst.t.toFixed(0)} ms the broker-sampled lag is ${worst.lag}, the offset records say ${worst.truth}`);
+  // The backlog the rates imply: ≥ 1,500 when producing ends (3 s at 1,000 msg/s, ≤ 500 msg/s processed).
+  assert.ok(Math.max(...off.map((x) => x.lag)) >= 1250, `peak lag ${Math.max(...off.map((x) => x.lag))}`);
+  // The repetition's max lag: at least the highest sample, at most the true peak of sent − received.
+  let peak = 0;
+  for (let i = 0, j = 0; i < sent.length; i++) {
+    while (j < received.length && received[j]! <= sent[i]!) j++;
+    peak = Math.max(peak, i + 1 - j);
+  }
+  const maxLag = r.repetitions[0]!.maxLagMsgs!;
+  assert.ok(maxLag >= Math.max(...off.map((x) => x.lag)) && maxLag <= peak + 40, `max lag ${maxLag}: between the highest sample and the true peak ${peak}`);
 });

@@ -41,13 +41,15 @@ export function latencyOf(run: RunData, configId: string, name: LatencyName): { 
 }
 
 /**
- * A series summed over the roles of one kind in one repetition (e.g. "acked" of all producers, per second;
- * kind "queue": RabbitMQ's own count of the repetition's queue's "ready" messages).
+ * A series summed over the roles of one kind in one repetition (e.g. "acked" of all producers, per second).
+ * Kind "broker" (or its older name "queue") is the broker's own series: on Kafka the topic's `logEnd`, the
+ * group's `lag` (log end − the group's position) and `committedLag`; on RabbitMQ the queue's `ready` messages.
  * `rep` defaults to the configuration's first warm repetition.
  */
-export function seriesOf(run: RunData, configId: string, column: string, opts: { rep?: number; kind?: "producer" | "consumer" | "queue"; name?: string; aggregate?: "sum" | "max" } = {}): SeriesLine {
+export function seriesOf(run: RunData, configId: string, column: string, opts: { rep?: number; kind?: "producer" | "consumer" | "broker" | "queue"; name?: string; aggregate?: "sum" | "max" } = {}): SeriesLine {
   const rep = opts.rep ?? defaultRep(run, configId);
-  const rows = run.timeseries.filter((r) => r.configId === configId && r.rep === rep && (!opts.kind || r.kind === opts.kind));
+  const broker = opts.kind === "broker" || opts.kind === "queue";
+  const rows = run.timeseries.filter((r) => r.configId === configId && r.rep === rep && (!opts.kind || (broker ? r.roleId === "broker" : r.kind === opts.kind)));
   const bySecond = new Map<number, number | null>();
   for (const r of rows) {
     const s = Number(r.t);

@@ -19,9 +19,11 @@ import type { Manifest } from "../results/model";
 import type { SeriesRow } from "../results/rows";
 import type { RoleConfig } from "../roles/role-config";
 import type { ExperimentSpec, ValidatedSpec } from "../spec";
+import { monoMs } from "../metrics/clock";
 import { isAlive } from "../util/process";
 import { settleWithin, sleep } from "../util/timeout";
 import { waitDrained } from "./drain";
+import { LagSampler } from "./lag-sampler";
 import { waitQueueDrained } from "./drain-queue";
 import type { FaultScheduler } from "./faults";
 import type { RoleSet } from "./role-set";
@@ -61,10 +63,19 @@ export interface Broker {
   /** Every consumer is a member (Kafka: the group is Stable with them; RabbitMQ: the queue has them). */
   waitConsumersJoined(name: string, groupId: string, members: number, timeoutMs: number): Promise<void>;
   waitDrained(roles: RoleSet, name: string, faults: FaultScheduler, stallMs: number, capMs: number): Promise<void>;
-  /** Sample the broker's own figures of the destination while a repetition runs (RabbitMQ: ready). */
-  sample(name: string, intervalMs: number): { stop(): SeriesSample[] } | null;
+  /** Sample the broker's own figures of the destination while a repetition runs (Kafka: log end and lag; RabbitMQ: ready). */
+  sample(name: string, opts: SampleOptions): { stop(): Promise<SeriesSample[]> };
   /** Stop an embedded broker this run started (unless kept), close connections. */
   close(keep: boolean): Promise<void>;
+}
+
+/** What broker sampling needs to know of the repetition. */
+export interface SampleOptions {
+  groupId: string;
+  intervalMs: number;
+  /** The repetition's origin (monoMs): sample times count from it. */
+  originMs: number;
+  roles: RoleSet;
 }
 
 /** One sample of a broker-side series, t in seconds from the repetition's start. */
@@ -141,8 +152,9 @@ class KafkaBroker implements Broker {
   waitDrained(roles: RoleSet, name: string, faults: FaultScheduler, stallMs: number, capMs: number): Promise<void> {
     return waitDrained(this.t.connection, roles, name, faults, stallMs, capMs);
   }
-  sample(): null {
-    return null; // Kafka's lag comes from the consumers' own fetches (high watermarks)
+  /** The topic's log end and the group's lag (log end − the group's position), see kafka-lag.ts. */
+  sample(name: string, opts: SampleOptions): LagSampler {
+    return new LagSampler(this.t.connection, { topic: name, ...opts });
   }
   async close(keep: boolean): Promise<void> {
     if (this.t.startedHere && !keep) await stopEmbeddedKafka({ stateDir: this.stateDir });
@@ -237,24 +249,24 @@ class RabbitBroker implements Broker {
    * under load here (they stood still while the queue drained), so they are not used. Messages delivered but
    * not acked are the consumers' own series (committedLag: delivered − acked; lag: delivered − processed).
    */
-  sample(name: string, intervalMs: number): { stop(): SeriesSample[] } {
+  sample(name: string, opts: SampleOptions): { stop(): Promise<SeriesSample[]> } {
     const samples: SeriesSample[] = [];
-    const t0 = performance.now();
+    const t0 = opts.originMs;
     let busy = false;
     const take = () => {
       if (busy) return; // a slow answer (a paused node) is not queued up
       busy = true;
-      const t = (performance.now() - t0) / 1000;
+      const t = (monoMs() - t0) / 1000;
       this.admin
         .depth(name)
         .then((d) => void samples.push({ t, values: { ready: d.ready } }))
         .catch(() => undefined) // the node is down (a fault): no sample for this instant
         .finally(() => (busy = false));
     };
-    const timer = setInterval(take, Math.max(intervalMs, 100));
+    const timer = setInterval(take, Math.max(opts.intervalMs, 100));
     take();
     return {
-      stop: () => {
+      stop: async () => {
         clearInterval(timer);
         return samples;
       },
@@ -266,7 +278,7 @@ class RabbitBroker implements Broker {
   }
 }
 
-/** Broker-side samples as rows of the run's time series (kind "queue", role "broker"). */
+/** Broker-side samples as rows of the run's time series (kind and role "broker"; runs before 2026-12 wrote kind "queue"). */
 export function brokerSeriesRows(configId: string, rep: number, samples: SeriesSample[]): SeriesRow[] {
-  return samples.map((s) => ({ configId, rep, roleId: "broker", kind: "queue", t: +s.t.toFixed(3), ...s.values }) as SeriesRow);
+  return samples.map((s) => ({ configId, rep, roleId: "broker", kind: "broker", t: +s.t.toFixed(3), ...s.values }) as SeriesRow);
 }

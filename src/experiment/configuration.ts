@@ -126,7 +126,7 @@ export class ConfigurationRun {
     const spec = this.config.spec;
     const join = joinRepetition(outcome.handedIn, outcome.orphanReceipts, spec.producers.idCarrier!, spec.record.rawSamples);
     const results = outcome.handedIn.map((h) => h.result);
-    const row = repRow({ configId: this.config.id, label: this.config.label, rep: plan.number, kind: plan.kind, state: outcome.state, error: outcome.error?.message ?? null, runMs: outcome.runMs, results, accounting: join?.accounting ?? undefined });
+    const row = repRow({ configId: this.config.id, label: this.config.label, rep: plan.number, kind: plan.kind, state: outcome.state, error: outcome.error?.message ?? null, runMs: outcome.runMs, results, accounting: join?.accounting ?? undefined, brokerMaxLag: maxOf(outcome.brokerSeries, "lag") });
     const record: RepRecord = { configId: this.config.id, rep: plan.number, kind: plan.kind, state: outcome.state, error: row.error, topic: outcome.topic, startedAt: outcome.startedAt, durationMs: Math.round(outcome.durationMs), faults: outcome.faults };
     if (join) record.joinMs = +join.joinMs.toFixed(2);
     if (join?.crossCheck) record.crossCheck = join.crossCheck;
@@ -203,6 +203,12 @@ export class ConfigurationRun {
   get context(): ConfigurationContext {
     return this.c;
   }
+}
+
+/** The highest value of one broker-side column, or null when no sample has it. */
+function maxOf(samples: RepOutcome["brokerSeries"], column: string): number | null {
+  const values = samples.map((s) => s.values[column]).filter((v): v is number => v !== undefined);
+  return values.length ? Math.max(...values) : null;
 }
 
 /** Emits repetition:progress four times a second (and on each stage change) while a repetition runs. */

@@ -35,7 +35,7 @@ export interface RepOutcome {
   durationMs: number;
   /** The repetition's time origin on the runner's monotonic clock (series and records count from it). */
   originMs: number;
-  /** The broker's own figures of the destination over the repetition (RabbitMQ: ready); [] for Kafka. */
+  /** The broker's own figures of the destination over the repetition (Kafka: log end and lag; RabbitMQ: ready). */
   brokerSeries: SeriesSample[];
 }
 
@@ -59,7 +59,7 @@ class Repetition {
   private originMs = 0;
   private started = false;
   private error: PerfLabError | null = null;
-  private sampler: { stop(): SeriesSample[] } | null = null;
+  private sampler: { stop(): Promise<SeriesSample[]> } | null = null;
 
   constructor(
     private readonly ctx: RepContext,
@@ -88,7 +88,7 @@ class Repetition {
     } finally {
       await this.faults.stop();
     }
-    const brokerSeries = this.sampler?.stop() ?? [];
+    const brokerSeries = (await this.sampler?.stop()) ?? [];
     const { handedIn, orphanReceipts } = await this.collect();
     await this.faults.restore(); // brokers a fault stopped or paused come back before the next repetition
     this.checkSomethingAcked(handedIn.map((h) => h.result));
@@ -133,7 +133,7 @@ class Repetition {
     this.ctx.onStage("running");
     this.originMs = monoMs();
     this.started = true;
-    this.sampler = this.ctx.broker.sample(this.topic, this.ctx.config.spec.record.intervalMs);
+    this.sampler = this.ctx.broker.sample(this.topic, { groupId: this.groupId, intervalMs: this.ctx.config.spec.record.intervalMs, originMs: this.originMs, roles: this.ctx.roles });
     roles.send(roles.roles, { type: "start", rep: this.plan.number, originMs: this.originMs });
     this.faults.start(this.originMs);
     await abortable(roles.waitAll(roles.producers, "finished", this.plan.number, this.ctx.config.spec.timeouts.runMs, "to finish producing", () => this.faults.failIfRoleCrashed()), signal);

@@ -1,6 +1,6 @@
 /** HTML sections of a run report: every figure and table from the run's data, nothing computed twice. */
 import YAML from "yaml";
-import { configLabel, faultMarkers, latencyOf, seriesOf } from "../analysis/series";
+import { configLabel, faultMarkers, latencyOf, seriesOf, type SeriesLine } from "../analysis/series";
 import { configurationSummary, warningsFor } from "../analysis/summary-text";
 import { RUN_FILES } from "../results/files";
 import { existingRunFiles, type RunData } from "../results/load";
@@ -144,13 +144,22 @@ export function timeSeriesSection(run: RunData): string {
     const faults = faultMarkers(run, c.id);
     const acked = seriesOf(run, c.id, "acked", { kind: "producer", name: "acked (producers)" });
     const received = seriesOf(run, c.id, "received", { kind: "consumer", name: "received (consumers)" });
-    const lag = seriesOf(run, c.id, "lag", { kind: "consumer", name: "lag" });
     const out: Array<fig.Figure | null> = [];
     if (acked.seconds.length || received.seconds.length) out.push(fig.throughputFigure([acked, received], { title: `Throughput over time — ${c.label}`, faults }));
-    if (lag.values.some((v) => v !== null)) out.push(fig.lagFigure([lag], { title: `Consumer lag over time — ${c.label}`, faults }));
+    const lags = lagLines(run, c.id);
+    if (lags.length) out.push(fig.lagFigure(lags, { title: `Lag over time — ${c.label} (messages)`, faults }));
     return out;
   });
   return timeFigs.length ? section("Over time (first warm repetition)", figures(timeFigs), "timeseries") : "";
+}
+
+/** Kafka: the broker-side lag and committed lag (log end − the group's position); else the consumers' own lag. */
+function lagLines(run: RunData, configId: string): SeriesLine[] {
+  const has = (l: SeriesLine) => l.values.some((v) => v !== null);
+  const broker = seriesOf(run, configId, "lag", { kind: "broker", name: "lag: written − processed (log end from the broker)" });
+  if (has(broker)) return [broker, seriesOf(run, configId, "committedLag", { kind: "broker", name: "committed lag: written − committed" })].filter(has);
+  const own = seriesOf(run, configId, "lag", { kind: "consumer", name: "lag (consumers' own count)", aggregate: "max" });
+  return has(own) ? [own] : [];
 }
 
 export function faultsSection(run: RunData): string {

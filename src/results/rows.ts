@@ -71,7 +71,7 @@ export const REP_METRICS: MetricDef[] = [
   { key: "e2eLatencyP50Ms", label: "end-to-end latency p50", unit: "ms", better: "lower" },
   { key: "e2eLatencyP99Ms", label: "end-to-end latency p99", unit: "ms", better: "lower" },
   { key: "groupJoinMs", label: "consumer group join", unit: "ms", better: "lower" },
-  { key: "maxLagMsgs", label: "max consumer lag", unit: "messages", better: "lower" },
+  { key: "maxLagMsgs", label: "max lag (written − processed)", unit: "messages", better: "lower" },
   { key: "producerCpuMs", label: "producer CPU time", unit: "ms", better: "lower" },
   { key: "consumerCpuMs", label: "consumer CPU time", unit: "ms", better: "lower" },
   { key: "maxRssMiB", label: "max RSS of a role", unit: "MiB", better: "lower" },
@@ -114,6 +114,8 @@ export interface RepInput {
   results: RoleRepResult[];
   /** Accounting of this repetition when the runner computed it (offset join); by id from the snapshots otherwise. */
   accounting?: Accounting;
+  /** The highest lag the broker-side series shows (Kafka: log end − the group's position), if sampled. */
+  brokerMaxLag?: number | null;
 }
 
 /** One repetition's flat metrics row. */
@@ -157,7 +159,9 @@ export function repRow(input: RepInput): RepRow {
     rebalances: consumers.reduce((s, c) => s + c.counters.rebalances, 0),
     producers: producers.length,
     producersUnconnected: producers.filter((p) => p.connectError).length,
-    maxLagMsgs: lags.length ? Math.max(...lags) : null,
+    // Both are lower bounds of the true lag at their instants (a consumer's own lag uses the log end of its last
+    // fetch, never later than the real one), so the higher of the two is the closer to the true peak.
+    maxLagMsgs: max([input.brokerMaxLag ?? null, lags.length ? Math.max(...lags) : null]),
     producerCpuMs: cpu("producer"),
     consumerCpuMs: cpu("consumer"),
     maxRssMiB: Math.max(0, ...input.results.map((r) => r.process.maxRssBytes / MiB)),
@@ -247,4 +251,4 @@ export function seriesRows(configId: string, rep: number, results: RoleRepResult
 }
 
 /** Series columns in their usual order (a user metric adds columns after these). */
-export const SERIES_COLUMNS = ["sent", "acked", "failed", "bytesSent", "batchSize", "received", "bytesReceived", "duplicates", "processingErrors", "lag", "committedLag", "rssMiB", "heapUsedMiB", "eventLoopDelayMaxMs"];
+export const SERIES_COLUMNS = ["sent", "acked", "failed", "bytesSent", "batchSize", "received", "bytesReceived", "duplicates", "processingErrors", "lag", "committedLag", "logEnd", "ready", "rssMiB", "heapUsedMiB", "eventLoopDelayMaxMs"];

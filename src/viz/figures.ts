@@ -59,7 +59,7 @@ export function lagFigure(lines: SeriesLine[], opts: { title?: string; faults?: 
   const f = faultShapes(opts.faults ?? []);
   return {
     data: lines.map((l, i) => ({ type: "scatter", mode: "lines", name: l.name, x: l.seconds, y: l.values, fill: "tozeroy", fillcolor: lines.length > 1 ? `${look(i).color}26` : undefined, line: { color: look(i).color, dash: look(i).dash }, hovertemplate: "lag %{y:,.0f} messages at %{x} s<extra>%{fullData.name}</extra>" })),
-    layout: layout(opts.title ?? "Consumer lag over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "lag (messages)" }, rangemode: "tozero" }, ...f, ...legendFor(lines.map((l) => l.name)) }),
+    layout: layout(opts.title ?? "Lag over time", { xaxis: { title: { text: "time since start (s)" } }, yaxis: { title: { text: "lag (messages)" }, rangemode: "tozero" }, ...f, ...legendFor(lines.map((l) => l.name)) }),
   };
 }
 

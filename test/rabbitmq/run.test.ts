@@ -63,7 +63,7 @@ test("a RabbitMQ run: exact accounting that matches RabbitMQ's own publish, deli
     assert.ok(latency.configurations.c1.e2eLatencyUs.p50 > 0);
     assert.ok(latency.configurations.c1.e2eLatencyUs.p50 <= latency.configurations.c1.e2eLatencyUs.max);
     const series = parseCsv(fs.readFileSync(path.join(runDir, "timeseries.csv"), "utf8"));
-    const queueRows = series.filter((s) => s.kind === "queue");
+    const queueRows = series.filter((s) => s.kind === "broker" && s.roleId === "broker");
     assert.ok(queueRows.length >= 3, "a sample of the queue's ready count at least at each repetition's start");
     assert.ok(queueRows.every((s) => typeof s.ready === "number" && (s.ready as number) >= 0 && (s.ready as number) <= 1500));
     assert.match(r.stderr, /Measured by: +the lab's 16-byte id header on every message · clients: amqplib/);

@@ -1,0 +1,118 @@
+import type { Admin } from "kafkajs";
+import { labKafka, type KafkaConnection } from "../kafka";
+import { monoMs } from "../metrics/clock";
+import { settleWithin } from "../util/timeout";
+import type { SeriesSample } from "./broker";
+import { kafkaLag, type LogSample, type PositionTrace } from "./kafka-lag";
+import type { RoleSet } from "./role-set";
+
+export interface LagSamplerOptions {
+  topic: string;
+  groupId: string;
+  intervalMs: number;
+  /** The repetition's origin (monoMs): sample times count from it. */
+  originMs: number;
+  roles: RoleSet;
+}
+
+/**
+ * While a repetition runs: the topic's log end and the group's committed offsets from the broker every
+ * `intervalMs`, and each consumer's processed positions as its progress reports arrive. `stop()` joins
+ * them into the lag series (see kafka-lag.ts). A broker that does not answer (a fault) leaves a gap; a
+ * slow answer is not queued up behind another.
+ */
+export class LagSampler {
+  private readonly samples: LogSample[] = [];
+  private readonly traces = new Map<string, PositionTrace>();
+  private readonly lastSeen = new Map<string, Record<string, number>>();
+  private readonly admin: Admin;
+  private readonly connected: Promise<boolean>;
+  private readonly timer: NodeJS.Timeout;
+  private readonly off: () => void;
+  private busy = false;
+  private stopped = false;
+
+  constructor(
+    connection: KafkaConnection,
+    private readonly o: LagSamplerOptions,
+  ) {
+    // No retries: a sample that fails is a gap in the series, not a late value.
+    this.admin = labKafka(connection, "perflab-lag").admin({ retry: { retries: 0 } });
+    // A new admin knows no broker until it has fetched metadata (its first request waits ~300 ms for it):
+    // fetch it before the first timed sample.
+    this.connected = this.admin
+      .connect()
+      .then(() => this.admin.fetchTopicMetadata({ topics: [o.topic] }))
+      .then(
+        () => true,
+        () => false,
+      );
+    this.off = o.roles.onEvent(() => this.recordPositions());
+    this.timer = setInterval(() => void this.take(), Math.max(o.intervalMs, 50));
+    void this.take();
+  }
+
+  private now(): number {
+    return monoMs() - this.o.originMs;
+  }
+
+  /** A consumer's new progress report: its positions on this topic, at the time it arrived. */
+  private recordPositions(): void {
+    const prefix = `${this.o.topic}:`;
+    for (const c of this.o.roles.consumers) {
+      const positions = c.progress.positions;
+      if (this.lastSeen.get(c.roleId) === positions) continue;
+      this.lastSeen.set(c.roleId, positions);
+      const mine: Record<number, number> = {};
+      let any = false;
+      for (const [k, v] of Object.entries(positions)) {
+        if (!k.startsWith(prefix)) continue;
+        mine[Number(k.slice(prefix.length))] = v;
+        any = true;
+      }
+      if (!any) continue;
+      let tr = this.traces.get(c.roleId);
+      if (!tr) this.traces.set(c.roleId, (tr = { t: [], positions: [] }));
+      tr.t.push(this.now());
+      tr.positions.push(mine);
+    }
+  }
+
+  private async take(): Promise<void> {
+    if (this.busy || this.stopped) return;
+    this.busy = true;
+    try {
+      if (!(await this.connected)) return;
+      const t0 = this.now();
+      // Committed offsets are a floor for the position, not needed: a cluster that refuses them (ACLs) still gives the lag.
+      const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(this.o.topic), this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] }).catch(() => null)]);
+      // The broker answered somewhere between asking and hearing back: the middle is the best guess.
+      const s: LogSample = { t: (t0 + this.now()) / 2, high: [], low: [], committed: committed ? [] : null };
+      for (const e of ends) {
+        s.high[e.partition] = Number(e.high);
+        s.low[e.partition] = Number(e.low);
+      }
+      for (const p of committed?.[0]?.partitions ?? []) s.committed![p.partition] = Number(p.offset);
+      if (!this.stopped) this.samples.push(s);
+    } catch {
+      // the broker is down or slow (a fault): no sample for this instant
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Stop sampling and return the lag series (t in seconds, as the other broker series). */
+  async stop(): Promise<SeriesSample[]> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.off();
+    this.recordPositions();
+    await settleWithin(
+      this.connected.then(() => this.admin.disconnect()),
+      5000,
+    );
+    // Without consumers there is no group to be behind: the log end alone.
+    const withLag = this.o.roles.consumers.length > 0;
+    return kafkaLag(this.samples, [...this.traces.values()]).map((p): SeriesSample => ({ t: p.t / 1000, values: !withLag ? { logEnd: p.logEnd } : p.committedLag === null ? { logEnd: p.logEnd, lag: p.lag } : { logEnd: p.logEnd, lag: p.lag, committedLag: p.committedLag } }));
+  }
+}
