@@ -392,6 +392,11 @@ function slowConsumerKnownAnswers(): void {
   assert.ok(peak(id("prefetch 100"), "broker", "ready") >= 500, "prefetch 100: the backlog waits in the queue as ready messages");
   assert.ok(peak(id("no prefetch limit"), "broker", "ready") <= 50, "no limit: RabbitMQ pushes everything, nothing stays ready");
   assert.ok(peak(id("no prefetch limit"), "consumer", "committedLag") >= 1500, "no limit: at 2 ms per message at most 1,500 of 3,000 are done when producing ends; the rest is unacked");
+  // The lab's lag on RabbitMQ (ready + delivered but not processed) sees the backlog wherever it waits: ≥ 1,250 as on Kafka below.
+  for (const label of ["prefetch 100", "no prefetch limit"]) {
+    const lag = peak(id(label), "broker", "lag");
+    assert.ok(lag >= 1200 && lag <= 3000, `RabbitMQ ${label}: peak lag ${lag} between 1,200 and 3,000 messages`);
+  }
   // Kafka: when producing ends (3 s) at most 1,500 are processed, so the lag is ≥ 1,500 there; it grows and
   // falls by at most 1,000 msg/s, so a sample within 0.25 s of it (they come every 0.5 s) shows ≥ 1,250.
   const kafkaDir = path.join(reports, fs.readdirSync(reports).filter((d) => d.includes("slow-consumer-kafka")).sort().at(-1)!);

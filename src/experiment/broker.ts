@@ -23,7 +23,8 @@ import { monoMs } from "../metrics/clock";
 import { isAlive } from "../util/process";
 import { settleWithin, sleep } from "../util/timeout";
 import { waitDrained } from "./drain";
-import { LagSampler } from "./lag-sampler";
+import { queueLag } from "./broker-lag";
+import { LagSampler, ProgressTraces } from "./lag-sampler";
 import { waitQueueDrained } from "./drain-queue";
 import type { FaultScheduler } from "./faults";
 import type { RoleSet } from "./role-set";
@@ -152,7 +153,7 @@ class KafkaBroker implements Broker {
   waitDrained(roles: RoleSet, name: string, faults: FaultScheduler, stallMs: number, capMs: number): Promise<void> {
     return waitDrained(this.t.connection, roles, name, faults, stallMs, capMs);
   }
-  /** The topic's log end and the group's lag (log end − the group's position), see kafka-lag.ts. */
+  /** The topic's log end and the group's lag (log end − the group's position), see broker-lag.ts. */
   sample(name: string, opts: SampleOptions): LagSampler {
     return new LagSampler(this.t.connection, { topic: name, ...opts });
   }
@@ -248,10 +249,12 @@ class RabbitBroker implements Broker {
    * instant it is asked, on any node. The management API's per-queue figures were measured seconds stale
    * under load here (they stood still while the queue drained), so they are not used. Messages delivered but
    * not acked are the consumers' own series (committedLag: delivered − acked; lag: delivered − processed).
+   * `lag` here is ready + what the consumers hold unprocessed at that instant (see queueLag).
    */
   sample(name: string, opts: SampleOptions): { stop(): Promise<SeriesSample[]> } {
     const samples: SeriesSample[] = [];
     const t0 = opts.originMs;
+    const held = new ProgressTraces(opts.roles, opts.originMs, (p) => ({ 0: p.buffered }));
     let busy = false;
     const take = () => {
       if (busy) return; // a slow answer (a paused node) is not queued up
@@ -268,7 +271,10 @@ class RabbitBroker implements Broker {
     return {
       stop: async () => {
         clearInterval(timer);
-        return samples;
+        const traces = held.stop();
+        if (opts.roles.consumers.length === 0) return samples;
+        const lag = queueLag(samples.map((x) => ({ t: x.t * 1000, ready: x.values.ready! })), traces);
+        return samples.map((x, i) => ({ t: x.t, values: { ...x.values, lag: lag[i]! } }));
       },
     };
   }

@@ -3,8 +3,8 @@ import { labKafka, type KafkaConnection } from "../kafka";
 import { monoMs } from "../metrics/clock";
 import { settleWithin } from "../util/timeout";
 import type { SeriesSample } from "./broker";
-import { kafkaLag, type LogSample, type PositionTrace } from "./kafka-lag";
-import type { RoleSet } from "./role-set";
+import { kafkaLag, type LogSample, type PositionTrace } from "./broker-lag";
+import type { RoleHandle, RoleSet } from "./role-set";
 
 export interface LagSamplerOptions {
   topic: string;
@@ -18,17 +18,15 @@ export interface LagSamplerOptions {
 /**
  * While a repetition runs: the topic's log end and the group's committed offsets from the broker every
  * `intervalMs`, and each consumer's processed positions as its progress reports arrive. `stop()` joins
- * them into the lag series (see kafka-lag.ts). A broker that does not answer (a fault) leaves a gap; a
+ * them into the lag series (see broker-lag.ts). A broker that does not answer (a fault) leaves a gap; a
  * slow answer is not queued up behind another.
  */
 export class LagSampler {
   private readonly samples: LogSample[] = [];
-  private readonly traces = new Map<string, PositionTrace>();
-  private readonly lastSeen = new Map<string, Record<string, number>>();
+  private readonly traces: ProgressTraces;
   private readonly admin: Admin;
   private readonly connected: Promise<boolean>;
   private readonly timer: NodeJS.Timeout;
-  private readonly off: () => void;
   private busy = false;
   private stopped = false;
 
@@ -47,35 +45,18 @@ export class LagSampler {
         () => true,
         () => false,
       );
-    this.off = o.roles.onEvent(() => this.recordPositions());
+    const prefix = `${o.topic}:`;
+    this.traces = new ProgressTraces(o.roles, o.originMs, (p) => {
+      const mine: Record<number, number> = {};
+      for (const [k, v] of Object.entries(p.positions)) if (k.startsWith(prefix)) mine[Number(k.slice(prefix.length))] = v;
+      return mine;
+    });
     this.timer = setInterval(() => void this.take(), Math.max(o.intervalMs, 50));
     void this.take();
   }
 
   private now(): number {
     return monoMs() - this.o.originMs;
-  }
-
-  /** A consumer's new progress report: its positions on this topic, at the time it arrived. */
-  private recordPositions(): void {
-    const prefix = `${this.o.topic}:`;
-    for (const c of this.o.roles.consumers) {
-      const positions = c.progress.positions;
-      if (this.lastSeen.get(c.roleId) === positions) continue;
-      this.lastSeen.set(c.roleId, positions);
-      const mine: Record<number, number> = {};
-      let any = false;
-      for (const [k, v] of Object.entries(positions)) {
-        if (!k.startsWith(prefix)) continue;
-        mine[Number(k.slice(prefix.length))] = v;
-        any = true;
-      }
-      if (!any) continue;
-      let tr = this.traces.get(c.roleId);
-      if (!tr) this.traces.set(c.roleId, (tr = { t: [], positions: [] }));
-      tr.t.push(this.now());
-      tr.positions.push(mine);
-    }
   }
 
   private async take(): Promise<void> {
@@ -105,14 +86,51 @@ export class LagSampler {
   async stop(): Promise<SeriesSample[]> {
     this.stopped = true;
     clearInterval(this.timer);
-    this.off();
-    this.recordPositions();
+    const traces = this.traces.stop();
     await settleWithin(
       this.connected.then(() => this.admin.disconnect()),
       5000,
     );
     // Without consumers there is no group to be behind: the log end alone.
     const withLag = this.o.roles.consumers.length > 0;
-    return kafkaLag(this.samples, [...this.traces.values()]).map((p): SeriesSample => ({ t: p.t / 1000, values: !withLag ? { logEnd: p.logEnd } : p.committedLag === null ? { logEnd: p.logEnd, lag: p.lag } : { logEnd: p.logEnd, lag: p.lag, committedLag: p.committedLag } }));
+    return kafkaLag(this.samples, traces).map((p): SeriesSample => ({ t: p.t / 1000, values: !withLag ? { logEnd: p.logEnd } : p.committedLag === null ? { logEnd: p.logEnd, lag: p.lag } : { logEnd: p.logEnd, lag: p.lag, committedLag: p.committedLag } }));
+  }
+}
+
+/**
+ * Each consumer's progress reports (every 200 ms) as they arrive, on the repetition's clock: `pick` turns
+ * one into values per partition (a report with none is skipped).
+ */
+export class ProgressTraces {
+  private readonly traces = new Map<string, PositionTrace>();
+  private readonly lastSeen = new Map<string, object>();
+  private readonly off: () => void;
+
+  constructor(
+    private readonly roles: RoleSet,
+    private readonly originMs: number,
+    private readonly pick: (progress: RoleHandle["progress"]) => Record<number, number>,
+  ) {
+    this.off = roles.onEvent(() => this.record());
+  }
+
+  /** Any role event: record the consumers' reports that are new (each report is a new progress object). */
+  private record(): void {
+    for (const c of this.roles.consumers) {
+      if (this.lastSeen.get(c.roleId) === c.progress) continue;
+      this.lastSeen.set(c.roleId, c.progress);
+      const values = this.pick(c.progress);
+      if (Object.keys(values).length === 0) continue;
+      let tr = this.traces.get(c.roleId);
+      if (!tr) this.traces.set(c.roleId, (tr = { t: [], positions: [] }));
+      tr.t.push(monoMs() - this.originMs);
+      tr.positions.push(values);
+    }
+  }
+
+  stop(): PositionTrace[] {
+    this.off();
+    this.record();
+    return [...this.traces.values()];
   }
 }

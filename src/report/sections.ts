@@ -153,11 +153,18 @@ export function timeSeriesSection(run: RunData): string {
   return timeFigs.length ? section("Over time (first warm repetition)", figures(timeFigs), "timeseries") : "";
 }
 
-/** Kafka: the broker-side lag and committed lag (log end − the group's position); else the consumers' own lag. */
+/**
+ * The broker-side lag (written − processed: Kafka's log end − the group's position; RabbitMQ's ready + what
+ * the consumers hold), with Kafka's committed lag or RabbitMQ's ready beside it; else the consumers' own lag.
+ */
 function lagLines(run: RunData, configId: string): SeriesLine[] {
   const has = (l: SeriesLine) => l.values.some((v) => v !== null);
-  const broker = seriesOf(run, configId, "lag", { kind: "broker", name: "lag: written − processed (log end from the broker)" });
-  if (has(broker)) return [broker, seriesOf(run, configId, "committedLag", { kind: "broker", name: "committed lag: written − committed" })].filter(has);
+  const broker = seriesOf(run, configId, "lag", { kind: "broker", name: "lag: written − processed (sampled from the broker)" });
+  if (has(broker)) {
+    const committed = seriesOf(run, configId, "committedLag", { kind: "broker", name: "committed lag: written − committed" });
+    const ready = seriesOf(run, configId, "ready", { kind: "broker", name: "ready in the queue" });
+    return [broker, committed, ready].filter(has);
+  }
   const own = seriesOf(run, configId, "lag", { kind: "consumer", name: "lag (consumers' own count)", aggregate: "max" });
   return has(own) ? [own] : [];
 }

@@ -66,6 +66,7 @@ test("a RabbitMQ run: exact accounting that matches RabbitMQ's own publish, deli
     const queueRows = series.filter((s) => s.kind === "broker" && s.roleId === "broker");
     assert.ok(queueRows.length >= 3, "a sample of the queue's ready count at least at each repetition's start");
     assert.ok(queueRows.every((s) => typeof s.ready === "number" && (s.ready as number) >= 0 && (s.ready as number) <= 1500));
+    assert.ok(queueRows.every((s) => typeof s.lag === "number" && (s.lag as number) >= (s.ready as number) && (s.lag as number) <= 1500), "lag: ready + what the consumers hold, never above what was published");
     assert.match(r.stderr, /Measured by: +the lab's 16-byte id header on every message · clients: amqplib/);
     assert.match(r.stderr, /Messages: +produced 4,500 · acked 4,500 · consumed 4,500 · duplicates 0 · lost 0/);
   } finally {

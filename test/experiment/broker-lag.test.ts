@@ -1,7 +1,7 @@
 // test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { groupPosition, kafkaLag, positionAt, type LogSample, type PositionTrace } from "../../src/experiment/kafka-lag";
+import { groupPosition, kafkaLag, positionAt, queueLag, type LogSample, type PositionTrace } from "../../src/experiment/broker-lag";
 
 /** A consumer that reports every 200 ms while processing `rate` msg/s on partition 0 from offset 0. */
 function steadyTrace(rate: number, untilMs: number): PositionTrace {
@@ -79,4 +79,10 @@ test("kafkaLag: committed offsets the broker would not give: the lag from the co
   const [p] = kafkaLag([{ t: 1000, high: [900], low: [0], committed: null }], [tr]);
   assert.equal(p!.lag, 500);
   assert.equal(p!.committedLag, null);
+});
+
+test("queueLag: RabbitMQ's ready count plus what each consumer holds unprocessed at that instant", () => {
+  const a: PositionTrace = { t: [0, 1000], positions: [{ 0: 0 }, { 0: 100 }] };
+  const b: PositionTrace = { t: [600], positions: [{ 0: 3000 }] };
+  assert.deepEqual(queueLag([{ t: 500, ready: 1000 }, { t: 1000, ready: 0 }], [a, b]), [1050, 3100], "b had not reported at 500 ms: 0");
 });

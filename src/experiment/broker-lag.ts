@@ -1,5 +1,6 @@
 /**
- * Kafka lag as the broker sees it, joined with the consumers' positions afterwards.
+ * Lag as the broker sees it (messages written and not yet processed), joined with the consumers' own
+ * reports afterwards: Kafka's below; RabbitMQ's is `queueLag` at the end.
  *
  * A consumer knows the log end only from its last fetch, so its own lag (that high watermark − its
  * position) goes stale while it works through a large batch: it falls as the consumer processes and jumps
@@ -95,4 +96,14 @@ export function kafkaLag(samples: LogSample[], traces: PositionTrace[]): LagPoin
     });
     return { t: s.t, logEnd, lag: Math.round(lag), committedLag: s.committed ? committedLag : null };
   });
+}
+
+/**
+ * RabbitMQ: messages published and not yet processed at each sample (`t` in ms from the origin) — the
+ * queue's ready count plus what each consumer holds unprocessed (delivered − processed, from its reports,
+ * interpolated as positions are; 0 before its first report). Without the consumers' part a queue with no
+ * prefetch limit looks empty while every message waits in the consumer.
+ */
+export function queueLag(samples: Array<{ t: number; ready: number }>, held: PositionTrace[]): number[] {
+  return samples.map((s) => Math.round(s.ready + held.reduce((sum, tr) => sum + (positionAt(tr, 0, s.t) ?? 0), 0)));
 }
