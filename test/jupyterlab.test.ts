@@ -141,7 +141,11 @@ async function kernel(p: Page): Promise<{ name: string | null; status: string | 
 }
 
 async function kernelIdle(p: Page, timeoutMs: number): Promise<void> {
-  await waitFor("the kernel to be idle", async () => ((await kernel(p)).status === "idle" ? true : undefined), { timeoutMs, intervalMs: 250 });
+  let last: { name: string | null; status: string | null } = { name: null, status: null };
+  await waitFor("the kernel to be idle", async () => ((last = await kernel(p)).status === "idle" ? true : undefined), { timeoutMs, intervalMs: 250 }).catch((err: Error) => {
+    // Say what the kernel was doing, and what the server said, so a failure here can be told apart from the next one.
+    throw new Error(`${err.message}: kernel ${last.name ?? "(none)"} was ${last.status ?? "(no session)"}\n${serverLog.slice(-3000)}`);
+  });
 }
 
 /**
