@@ -58,10 +58,15 @@ export function positionAt(trace: PositionTrace, partition: number, t: number): 
   return p0;
 }
 
+/** Where the group restarts on a partition: its committed offset, or the log start before it committed any. */
+function committedOrStart(sample: LogSample, partition: number): number {
+  const c = sample.committed?.[partition] ?? -1;
+  return c >= 0 ? c : (sample.low[partition] ?? 0);
+}
+
 /** The group's position on a partition at a sample: the committed offset (or the log start) unless a consumer is further. */
 export function groupPosition(sample: LogSample, partition: number, traces: PositionTrace[]): number {
-  const committed = sample.committed?.[partition] ?? -1;
-  let pos = committed >= 0 ? committed : (sample.low[partition] ?? 0);
+  let pos = committedOrStart(sample, partition);
   for (const tr of traces) {
     const p = positionAt(tr, partition, sample.t);
     if (p !== null && p > pos) pos = p;
@@ -87,12 +92,9 @@ export function kafkaLag(samples: LogSample[], traces: PositionTrace[]): LagPoin
     let lag = 0;
     let committedLag = 0;
     s.high.forEach((high, p) => {
-      const low = s.low[p] ?? 0;
-      const c = s.committed?.[p] ?? -1;
-      const committed = c >= 0 ? c : low;
       logEnd += high;
-      lag += Math.max(0, high - Math.min(high, groupPosition(s, p, traces)));
-      committedLag += Math.max(0, high - committed);
+      lag += Math.max(0, high - groupPosition(s, p, traces));
+      committedLag += Math.max(0, high - committedOrStart(s, p));
     });
     return { t: s.t, logEnd, lag: Math.round(lag), committedLag: s.committed ? committedLag : null };
   });

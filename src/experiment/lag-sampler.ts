@@ -93,7 +93,12 @@ export class LagSampler {
     );
     // Without consumers there is no group to be behind: the log end alone.
     const withLag = this.o.roles.consumers.length > 0;
-    return kafkaLag(this.samples, traces).map((p): SeriesSample => ({ t: p.t / 1000, values: !withLag ? { logEnd: p.logEnd } : p.committedLag === null ? { logEnd: p.logEnd, lag: p.lag } : { logEnd: p.logEnd, lag: p.lag, committedLag: p.committedLag } }));
+    return kafkaLag(this.samples, traces).map((p) => {
+      const values: Record<string, number> = { logEnd: p.logEnd };
+      if (withLag) values.lag = p.lag;
+      if (withLag && p.committedLag !== null) values.committedLag = p.committedLag;
+      return { t: p.t / 1000, values };
+    });
   }
 }
 

@@ -132,7 +132,7 @@ export function repRow(input: RepInput): RepRow {
   const send = summarizeHistogram(mergeHistograms(producers.map((p) => p.histograms.sendLatencyUs)));
   const e2e = summarizeHistogram(mergeHistograms(consumers.map((c) => c.histograms.e2eLatencyUs)));
   const joins = consumers.map((c) => c.groupJoinMs[0]).filter((x): x is number => x !== undefined);
-  const lags = consumers.flatMap((c) => (c.series.gauges.lag ?? []).filter((x): x is number => x !== null));
+  const lags = consumers.flatMap((c) => c.series.gauges.lag ?? []);
   const cpu = (kind: "producer" | "consumer") => input.results.filter((r) => r.kind === kind).reduce((s, r) => s + r.process.cpuUserMs + r.process.cpuSystemMs, 0);
   const ms = (us: number) => (Number.isFinite(us) ? us / 1000 : null);
   return {
@@ -161,7 +161,7 @@ export function repRow(input: RepInput): RepRow {
     producersUnconnected: producers.filter((p) => p.connectError).length,
     // Both are lower bounds of the true lag at their instants (a consumer's own lag uses the log end of its last
     // fetch, never later than the real one), so the higher of the two is the closer to the true peak.
-    maxLagMsgs: max([input.brokerMaxLag ?? null, lags.length ? Math.max(...lags) : null]),
+    maxLagMsgs: max([input.brokerMaxLag ?? null, ...lags]),
     producerCpuMs: cpu("producer"),
     consumerCpuMs: cpu("consumer"),
     maxRssMiB: Math.max(0, ...input.results.map((r) => r.process.maxRssBytes / MiB)),
