@@ -1,10 +1,9 @@
-import fs from "node:fs";
-import path from "node:path";
 import amqp from "amqplib";
 import { PerfLabError } from "../errors";
 import { connectRabbitMQ, type RabbitConnection } from "../rabbitmq/connection";
 import { sleep } from "../util/timeout";
 import { asRabbit } from "./connection";
+import { installedVersion } from "./version";
 import type { Acks, ClientAdapter, ClientSettings, ConsumerClient, ConsumerClientOptions, ConsumerHooks, ProducerClient, ProducerClientOptions, ReceivedRecord, WireMessage } from "./types";
 
 /**
@@ -291,15 +290,10 @@ function unsupported(s: ClientSettings): Array<{ field: string; message: string 
   return out;
 }
 
-/** amqplib's version (its package.json is not exported: read it beside the resolved entry). */
-function version(): string {
-  const dir = path.dirname(require.resolve("amqplib"));
-  return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
-}
 
 export const amqplibAdapter: ClientAdapter = {
   name: "amqplib",
-  version,
+  version: () => installedVersion("amqplib"),
   ownBatching: false,
   unsupported,
   producer: (opts) => new AmqpProducer(opts),

@@ -4,6 +4,7 @@ import { PerfLabError } from "../errors";
 import { kafkaClientConfig } from "../kafka/connection";
 import { fileLogCreator } from "../kafka/logging";
 import { asKafka } from "./connection";
+import { installedVersion } from "./version";
 import { compressionType, registerCodecs } from "./kafkajs-codecs";
 import type { Acks, ClientAdapter, ClientSettings, Compression, ConsumerClient, ConsumerClientOptions, ConsumerHooks, ProducerClient, ProducerClientOptions, ReceivedRecord, WireMessage } from "./types";
 
@@ -164,9 +165,6 @@ function record(topic: string, partition: number, m: KafkaMessage): ReceivedReco
   return new KafkajsRecord(topic, partition, m);
 }
 
-function version(): string {
-  return (require("kafkajs/package.json") as { version: string }).version;
-}
 
 function unsupported(s: ClientSettings): Array<{ field: string; message: string }> {
   if (s.compression === "zstd") return [{ field: `${s.side}.compression`, message: "zstd needs a native codec that kafkajs cannot load here: use none, gzip, snappy or lz4" }];
@@ -175,7 +173,7 @@ function unsupported(s: ClientSettings): Array<{ field: string; message: string 
 
 export const kafkajsAdapter: ClientAdapter = {
   name: "kafkajs",
-  version,
+  version: () => installedVersion("kafkajs"),
   ownBatching: false,
   unsupported,
   producer: (opts) => new KafkajsProducer(opts),

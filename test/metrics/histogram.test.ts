@@ -1,7 +1,8 @@
 // test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHistogram, encodeHistogram, mergeHistograms, percentileCurve, recordUs, summarizeHistogram } from "../../src/metrics/histogram";
+import { createHistogram, encodeHistogram, mergeHistograms, percentileCurve, recordUs, summarizeHistogram, valuesAtPercentiles } from "../../src/metrics/histogram";
+import seedrandom from "seedrandom";
 import { quantileSorted } from "../../src/results/stats";
 
 test("histograms recorded in several processes merge to the histogram of all values (3 significant digits)", () => {
@@ -54,4 +55,28 @@ test("the percentile curve for a nines plot rises monotonically and ends at the 
   for (let i = 1; i < curve.length; i++) assert.ok(curve[i]!.value >= curve[i - 1]!.value);
   assert.equal(curve.at(-1)!.value, h.maxValue);
   assert.ok(curve.some((p) => Math.abs(p.percentile - 99.9) < 1e-9));
+});
+
+test("the one-walk summary gives the library's own answers, to the last bit: percentiles, min, mean and std of merged histograms", () => {
+  const rnd = seedrandom("hdr");
+  const percentiles = [0, 0.001, 1, 25, 50, 66.6, 90, 95, 99, 99.5, 99.9, 99.99, 99.999, 100];
+  for (const n of [1, 2, 7, 100, 10_000, 200_000]) {
+    const parts = [0, 1].map((k) => {
+      const h = createHistogram({ wasm: false });
+      // log-normal-ish latencies from 1 µs to minutes, or only slow ones (buckets µs wide: lowest ≠ highest)
+      for (let i = 0; i < n; i++) recordUs(h, Math.exp(rnd() * 18) + (n % 2 ? 0 : 3_000_000 * k));
+      return encodeHistogram(h);
+    });
+    const h = mergeHistograms(n % 2 ? parts : parts.slice(1));
+    const s = summarizeHistogram(h);
+    assert.equal(s.count, n % 2 ? 2 * n : n);
+    assert.equal(s.mean, h.mean, `mean, n=${n}`);
+    assert.equal(s.stddev, h.stdDeviation, `std, n=${n}`);
+    assert.equal(s.min, Math.min(h.minNonZeroValue, h.getValueAtPercentile(0)), `min, n=${n}`);
+    assert.equal(s.max, h.maxValue);
+    assert.deepEqual([s.p50, s.p90, s.p95, s.p99, s.p999, s.p9999], [50, 90, 95, 99, 99.9, 99.99].map((p) => Math.min(h.getValueAtPercentile(p), h.maxValue)), `n=${n}`);
+    // asked in any order, each percentile is the library's
+    const shuffled = [...percentiles].sort(() => rnd() - 0.5);
+    assert.deepEqual(valuesAtPercentiles(h, shuffled), shuffled.map((p) => h.getValueAtPercentile(p)), `n=${n}`);
+  }
 });
