@@ -290,7 +290,6 @@ function unsupported(s: ClientSettings): Array<{ field: string; message: string 
   return out;
 }
 
-
 export const amqplibAdapter: ClientAdapter = {
   name: "amqplib",
   version: () => installedVersion("amqplib"),

@@ -165,7 +165,6 @@ function record(topic: string, partition: number, m: KafkaMessage): ReceivedReco
   return new KafkajsRecord(topic, partition, m);
 }
 
-
 function unsupported(s: ClientSettings): Array<{ field: string; message: string }> {
   if (s.compression === "zstd") return [{ field: `${s.side}.compression`, message: "zstd needs a native codec that kafkajs cannot load here: use none, gzip, snappy or lz4" }];
   return [];

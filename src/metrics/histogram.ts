@@ -79,8 +79,9 @@ export function summarizeHistogram(h: Histogram): HistogramSummary {
   if (count === 0) {
     return { count: 0, min: NaN, mean: NaN, stddev: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN, p999: NaN, p9999: NaN, max: NaN };
   }
-  const [p0, p50, p90, p95, p99, p999, p9999] = valuesAtPercentiles(h, [0, 50, 90, 95, 99, 99.9, 99.99]) as number[] & { length: 7 };
-  const { mean, stddev } = meanAndStd(h);
+  const buckets = bucketsOf(h);
+  const [p0, p50, p90, p95, p99, p999, p9999] = percentilesOf(h, buckets, [0, 50, 90, 95, 99, 99.9, 99.99]) as number[] & { length: 7 };
+  const { mean, stddev } = meanAndStd(h, buckets);
   // HdrHistogram reports a bucket's highest equivalent value: never let a percentile exceed the true max.
   const max = h.maxValue;
   const cap = (v: number) => Math.min(v, max);
@@ -112,64 +113,74 @@ interface CountsView {
   medianEquivalentValue(value: number): number;
 }
 
-const countsOf = (h: Histogram): CountsView | null => (typeof (h as unknown as Partial<CountsView>).getCountAtIndex === "function" ? (h as unknown as CountsView) : null);
+/** A JS histogram's non-empty buckets, in order, from one walk over its counts (null for the WebAssembly build). */
+interface Buckets {
+  view: CountsView;
+  index: number[];
+  count: number[];
+}
+
+/**
+ * Why the lab walks the counts itself: the library walks the whole counts array (~22,500 entries for 1 µs … 1 h)
+ * once per percentile and three more times for mean and std, and a run's summaries and percentile curves ask for
+ * dozens — 2.7 of notebook 06's kernel's 9.8 CPU-s were there. One walk collects the non-empty buckets; the
+ * answers below are computed from them with the library's own value maths, so they are its answers.
+ */
+function bucketsOf(h: Histogram): Buckets | null {
+  if (typeof (h as unknown as Partial<CountsView>).getCountAtIndex !== "function") return null;
+  const view = h as unknown as CountsView;
+  const b: Buckets = { view, index: [], count: [] };
+  for (let i = 0; i < view.countsArrayLength; i++) {
+    const c = view.getCountAtIndex(i);
+    if (c === 0) continue;
+    b.index.push(i);
+    b.count.push(c);
+  }
+  return b;
+}
 
 /** hdr-histogram-js's ulp (dist/ulp.js, not exported): the spacing of doubles at x. */
 const ulp = (x: number) => Math.pow(2, Math.floor(Math.log2(x)) - 52);
 
-/**
- * `h.getValueAtPercentile(p)` for several p in one walk over the counts, with the same answers. Written here
- * because the library walks the whole counts array (~22,500 entries for 1 µs … 1 h) once per percentile, and
- * a run's summaries and percentile curves ask for dozens: 2.7 of notebook 06's kernel's 9.8 CPU-s were there.
- * The rule is the library's: the count at p is ⌈p/100 · total − ulp⌉ (at least 1); the first index whose
- * cumulative count reaches it gives its highest equivalent value (its lowest for p = 0).
- */
+/** `h.getValueAtPercentile(p)` for several p, with the same answers, in any order. */
 export function valuesAtPercentiles(h: Histogram, percentiles: readonly number[]): number[] {
-  const v = countsOf(h);
-  if (!v || h.totalCount === 0) return percentiles.map((p) => h.getValueAtPercentile(p));
-  const total = h.totalCount;
-  const wanted = percentiles.map((p, at) => {
-    const fp = (Math.min(p, 100) / 100) * total;
-    return { p, at, count: Math.max(Math.ceil(fp - ulp(fp)), 1) };
-  });
-  const order = [...wanted].sort((a, b) => a.count - b.count);
+  return percentilesOf(h, bucketsOf(h), percentiles);
+}
+
+/**
+ * The library's rule: the count at p is ⌈p/100 · total − ulp⌉ (at least 1); the first bucket whose cumulative
+ * count reaches it gives its highest equivalent value (its lowest for p = 0).
+ */
+function percentilesOf(h: Histogram, b: Buckets | null, percentiles: readonly number[]): number[] {
+  if (!b || h.totalCount === 0) return percentiles.map((p) => h.getValueAtPercentile(p));
+  const order = percentiles
+    .map((p, at) => {
+      const fp = (Math.min(p, 100) / 100) * h.totalCount;
+      return { p, at, count: Math.max(Math.ceil(fp - ulp(fp)), 1) };
+    })
+    .sort((x, y) => x.count - y.count);
   const out = new Array<number>(percentiles.length).fill(0);
   let next = 0;
   let cumulative = 0;
-  for (let i = 0; i < v.countsArrayLength && next < order.length; i++) {
-    const c = v.getCountAtIndex(i);
-    if (c === 0) continue;
-    cumulative += c;
-    while (next < order.length && cumulative >= order[next]!.count) {
-      const w = order[next++]!;
-      const value = v.valueFromIndex(i);
-      out[w.at] = w.p === 0 ? v.lowestEquivalentValue(value) : v.highestEquivalentValue(value);
+  for (let k = 0; k < b.index.length && next < order.length; k++) {
+    cumulative += b.count[k]!;
+    const value = b.view.valueFromIndex(b.index[k]!);
+    for (; next < order.length && cumulative >= order[next]!.count; next++) {
+      out[order[next]!.at] = order[next]!.p === 0 ? b.view.lowestEquivalentValue(value) : b.view.highestEquivalentValue(value);
     }
   }
   return out;
 }
 
-/**
- * The library's `mean` and `stdDeviation` (each bucket at its median equivalent value, summed in the same order,
- * so the same doubles) from one walk over the counts instead of three walks with its iterator.
- */
-function meanAndStd(h: Histogram): { mean: number; stddev: number } {
-  const v = countsOf(h);
-  if (!v) return { mean: h.mean, stddev: h.stdDeviation };
-  const medians: number[] = [];
-  const counts: number[] = [];
+/** The library's `mean` and `stdDeviation`: each bucket at its median equivalent value, summed in the same order. */
+function meanAndStd(h: Histogram, b: Buckets | null): { mean: number; stddev: number } {
+  if (!b) return { mean: h.mean, stddev: h.stdDeviation };
+  const medians = b.index.map((i) => b.view.medianEquivalentValue(b.view.highestEquivalentValue(b.view.valueFromIndex(i))));
   let totalValue = 0;
-  for (let i = 0; i < v.countsArrayLength; i++) {
-    const c = v.getCountAtIndex(i);
-    if (c === 0) continue;
-    const m = v.medianEquivalentValue(v.highestEquivalentValue(v.valueFromIndex(i)));
-    medians.push(m);
-    counts.push(c);
-    totalValue += m * c;
-  }
+  for (let k = 0; k < medians.length; k++) totalValue += medians[k]! * b.count[k]!;
   const mean = totalValue / h.totalCount;
   let deviations = 0;
-  for (let k = 0; k < medians.length; k++) deviations += (medians[k]! - mean) * (medians[k]! - mean) * counts[k]!;
+  for (let k = 0; k < medians.length; k++) deviations += (medians[k]! - mean) * (medians[k]! - mean) * b.count[k]!;
   return { mean, stddev: Math.sqrt(deviations / h.totalCount) };
 }
 

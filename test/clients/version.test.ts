@@ -8,7 +8,7 @@ const root = path.resolve(__dirname, "..", "..");
 
 test("a run's environment names every client's installed version without loading the clients it does not use", () => {
   // In a fresh process: which client packages collecting the environment loads, and the versions it records,
-  // against each package's own answer (platformatic's clientSoftwareVersion, amqplib's and kafkajs's package.json).
+  // against each package's own answer (platformatic's clientSoftwareVersion, kafkajs's package.json; amqplib's has the form of one).
   const script = `
     require("tsx/cjs");
     const { collectEnvironment } = require(${JSON.stringify(path.join(root, "src/experiment/environment.ts"))});
