@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { consumeWithKafkajs } from "./lib.mjs";
+import { consumeWithKafkajs, round4 } from "./lib.mjs";
 import { brokerJitTable } from "./tables.mjs";
 
 const require = createRequire(import.meta.url);
@@ -75,7 +75,6 @@ for (let i = 0; i < reps; i++) {
 }
 const stats = (xs) => lab.computeStatistics(xs);
 const keys = ["startCpuS", "loadCpuS", "loadMs"];
-const round4 = (o) => JSON.parse(JSON.stringify(o, (_, v) => (typeof v === "number" ? +v.toPrecision(4) : v)));
 const summary = round4({
   benchmark: "broker-jit",
   date: new Date().toISOString(),

@@ -22,3 +22,6 @@ export async function consumeWithKafkajs(kafka, topic, groupId, total) {
   await consumer.disconnect();
   return (total / ms) * 1000;
 }
+
+/** Every number of a results object to 4 significant digits (the committed JSON stays readable and diffable). */
+export const round4 = (o) => JSON.parse(JSON.stringify(o, (_, v) => (typeof v === "number" ? +v.toPrecision(4) : v)));

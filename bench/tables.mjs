@@ -105,6 +105,20 @@ export function brokerJitTable(r = read("broker-jit")) {
   ].join("\n");
 }
 
+/** Bringing back a broker a fault stopped: Kafka's wait for the old session against unregistering it first. */
+export function brokerRestartTable(r = read("broker-restart")) {
+  const R = r.ratioUnregisterOverBaseline;
+  const sec = (s) => `${(s.mean / 1000).toFixed(2)} s ± ${(s.std / 1000).toFixed(2)} s`;
+  return [
+    "| 3 brokers | Kafka's wait (baseline) | old registration removed first | ratio (95% CI) |",
+    "|---|---|---|---|",
+    `| a stopped broker (not the active controller) started again, to answering on its own listener | ${sec(r.baseline.restartMs)} | ${sec(r.unregister.restartMs)} | ${ratio(R.restartMs, true)} |`,
+    `| a run of ${r.runSpec.repetitions} repetitions of ${r.runSpec.durationSec} s, broker ${r.runSpec.fault.broker} stopped ${r.runSpec.fault.at} s into each | ${sec(r.baseline.runMs)} | ${sec(r.unregister.runMs)} | ${ratio(R.runMs, true)} |`,
+    "",
+    `${r.reps} interleaved rounds, ${r.machine.cpus} cores, Node ${r.machine.node}.`,
+  ].join("\n");
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   console.log(instrumentationTable());
   console.log();
@@ -115,4 +129,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   console.log(kafkaStartupTable());
   console.log();
   console.log(brokerJitTable());
+  console.log();
+  console.log(brokerRestartTable());
 }

@@ -152,6 +152,7 @@ test("README: its benchmark tables are the ones bench/tables.mjs renders from th
     brokersTable: () => string;
     kafkaStartupTable: () => string;
     brokerJitTable: () => string;
+    brokerRestartTable: () => string;
   };
   const all = [
     ["instrumentation", tables.instrumentationTable()],
@@ -159,6 +160,7 @@ test("README: its benchmark tables are the ones bench/tables.mjs renders from th
     ["brokers", tables.brokersTable()],
     ["kafka-startup", tables.kafkaStartupTable()],
     ["broker-jit", tables.brokerJitTable()],
+    ["broker-restart", tables.brokerRestartTable()],
   ] as const;
   for (const [name, table] of all) {
     assert.ok(readme.includes(table), `README's ${name} table differs from bench/results/${name}.json (print it with node bench/tables.mjs):\n${table}`);

@@ -33,7 +33,8 @@ import { checkReachable, reachableWithin, resolveKafka, type KafkaTarget, type T
 /** What a broker fault does to the broker with this id (the embedded Kafka cluster or RabbitMQ node). */
 export interface FaultBrokers {
   stopBroker(id: number, opts: { hard?: boolean }): Promise<void>;
-  startBroker(id: number): Promise<void>;
+  /** `replaceRegistration`: the lab's own restart, not the experiment's (see StartBrokerOptions). */
+  startBroker(id: number, opts?: { replaceRegistration?: boolean }): Promise<void>;
   pauseBroker(id: number): Promise<void>;
   resumeBroker(id: number): Promise<void>;
 }

@@ -108,7 +108,8 @@ export class FaultScheduler {
   async restore(): Promise<void> {
     if (!this.cluster) return;
     for (const id of this.pausedBrokers) await this.cluster.resumeBroker(id).catch(() => undefined); // it may have been stopped meanwhile
-    for (const id of this.downBrokers) await this.cluster.startBroker(id);
+    // Housekeeping, not the experiment: the broker registers at once instead of after its old session (~7 s later).
+    for (const id of this.downBrokers) await this.cluster.startBroker(id, { replaceRegistration: true });
     this.pausedBrokers.clear();
     this.downBrokers.clear();
   }

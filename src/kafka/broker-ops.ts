@@ -6,6 +6,7 @@ import { sendSignal, terminate } from "../util/process";
 import { assertPortsFree, portsOf, probeAddress, spawnBroker, waitPortsReleased, waitRegistered } from "./broker-process";
 import { brokerAlive, clusterPaths, readClusterState, withClusterLock, writeClusterState, type BrokerState, type ClusterPaths, type ClusterState } from "./cluster-state";
 import { registeredBrokerIds } from "./probe";
+import { unregisterBroker } from "./unregister";
 
 export type BrokerRunState = "up" | "down" | "paused";
 
@@ -85,13 +86,30 @@ export async function stopBroker(id: number, opts: { stateDir?: string; hard?: b
   });
 }
 
-export async function startBroker(id: number, opts: { stateDir?: string; readyTimeoutMs?: number } = {}): Promise<void> {
+export interface StartBrokerOptions {
+  stateDir?: string;
+  readyTimeoutMs?: number;
+  /**
+   * Unregister the broker's previous incarnation first (through a running broker), so that it registers at once
+   * instead of after that incarnation's session expires (broker.session.timeout.ms, 9 s: see ./unregister.ts). For
+   * the lab's own restarts (between repetitions); a restart that is part of an experiment keeps Kafka's behaviour.
+   */
+  replaceRegistration?: boolean;
+}
+
+export async function startBroker(id: number, opts: StartBrokerOptions = {}): Promise<void> {
   const paths = clusterPaths(opts.stateDir ?? defaultStateDir());
   await withClusterLock(paths, async () => {
     const state = requireState(paths);
     const b = requireBroker(state, id);
     if (brokerAlive(b)) throw new ClusterError("BROKER_RUNNING", `broker ${id} is already running (pid ${b.pid})`, { exitCode: 2 });
     await assertPortsFree([portsOf(b)], b.host);
+    // Every node is a controller voter: with a majority of them running, an active controller holds the old session.
+    // Without one, the quorum forms again as brokers come back, and the new controller starts every session afresh.
+    const running = state.brokers.filter((x) => x.id !== id && brokerAlive(x) && !x.paused);
+    const through = opts.replaceRegistration && running.length > state.brokers.length / 2 ? running[0] : undefined;
+    // Not unregistered (no answer, an older Kafka): the broker registers once the old session expires, as without it.
+    if (through) await unregisterBroker(probeAddress(through), id).catch(() => undefined);
     b.pid = spawnBroker(state, b, path.join(paths.root, "log4j2.yaml"));
     b.paused = false;
     writeClusterState(paths, state);

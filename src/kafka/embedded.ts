@@ -19,7 +19,7 @@ import {
 import { findJava } from "./java";
 import { classArchiveArgs, type ClusterJvmExtras } from "./class-archive";
 import { ensureKafkaJars, kafkaVersion } from "./jars";
-import { bootstrapOf, embeddedKafkaStatus, signalBroker, startBroker, stopBroker, type ClusterStatus } from "./broker-ops";
+import { bootstrapOf, embeddedKafkaStatus, signalBroker, startBroker, stopBroker, type ClusterStatus, type StartBrokerOptions } from "./broker-ops";
 
 export { findFreeBase } from "./broker-process";
 export { embeddedKafkaStatus, stopBroker, startBroker, type ClusterStatus, type BrokerStatus, type BrokerRunState } from "./broker-ops";
@@ -99,7 +99,7 @@ export class EmbeddedKafka {
   }
 
   /** Restart a stopped broker with its data and wait until it answers on its own listener (registered, caught up). */
-  startBroker(id: number, opts: { readyTimeoutMs?: number } = {}): Promise<void> {
+  startBroker(id: number, opts: Omit<StartBrokerOptions, "stateDir"> = {}): Promise<void> {
     return startBroker(id, { ...opts, stateDir: this.paths.stateDir });
   }
 
@@ -266,7 +266,8 @@ export async function ensureEmbeddedKafka(opts: StartEmbeddedKafkaOptions = {}):
   } else if (found) {
     const have = found.state.brokers.length;
     if (have === want) {
-      for (const b of found.state.brokers) if (!brokerAlive(b)) await found.startBroker(b.id);
+      // A reused cluster made whole: a broker stopped moments ago registers at once (its old session unregistered).
+      for (const b of found.state.brokers) if (!brokerAlive(b)) await found.startBroker(b.id, { replaceRegistration: true });
       return found;
     }
     opts.log?.(`the running cluster has ${have} broker(s), ${want} wanted: restarting it`);
