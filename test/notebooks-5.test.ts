@@ -1,4 +1,4 @@
-// test-duration: ~170 s
+// test-duration: ~150 s
 // Notebook 08 (see notebooks-1.test.ts), and the known answers of a broker killed under three acks settings,
 // checked on the notebook's own run: the run a user sees is the one checked.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// test-duration: ~40 s
+// test-duration: ~30 s
 // @platformatic/kafka under the lab: the same instrumented producer and consumer, the same accounting,
 // and messages that either client can read from the other (the lab adds the same bytes with both).
 import { test } from "node:test";
