@@ -1,4 +1,4 @@
-import { TimeoutError } from "../errors";
+import { PerfLabError, TimeoutError } from "../errors";
 import { connectionForChild, createTopic, deleteTopics, describeConnection, stopEmbeddedKafka, withAdmin, type EmbeddedKafka, type KafkaConnection } from "../kafka";
 import {
   describeRabbit,
@@ -123,12 +123,18 @@ class KafkaBroker implements Broker {
   checkReachable(): Promise<void> {
     return checkReachable(this.t.connection);
   }
-  reachableWithin(ms: number): Promise<boolean> {
-    return reachableWithin(this.t.connection, ms);
+  /** An embedded cluster none of whose broker processes is alive (stopped from outside): gone, no need to let kafkajs retry. */
+  private async embeddedGone(): Promise<boolean> {
+    return !!this.t.cluster && (await this.t.cluster.status()).brokers.every((b) => b.state === "down");
   }
-  createDestination(name: string, spec: ExperimentSpec): Promise<void> {
+  async reachableWithin(ms: number): Promise<boolean> {
+    return !(await this.embeddedGone()) && reachableWithin(this.t.connection, ms);
+  }
+  async createDestination(name: string, spec: ExperimentSpec): Promise<void> {
+    // Measured: kafkajs retried the topic's creation for ~10 s against a cluster that had been stopped.
+    if (await this.embeddedGone()) throw new PerfLabError("KAFKA_UNREACHABLE", `cannot reach ${this.describe()} (embedded): its broker processes have exited`);
     const config = { ...spec.topic.config, ...(spec.topic.minInsyncReplicas ? { "min.insync.replicas": spec.topic.minInsyncReplicas } : {}) };
-    return createTopic(this.t.connection, { name, partitions: spec.topic.partitions, replicationFactor: spec.topic.replicationFactor, config });
+    await createTopic(this.t.connection, { name, partitions: spec.topic.partitions, replicationFactor: spec.topic.replicationFactor, config });
   }
   deleteDestinations(names: string[]): Promise<void> {
     return deleteTopics(this.t.connection, names);

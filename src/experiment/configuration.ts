@@ -51,6 +51,8 @@ export class ConfigurationRun {
   private coldResults: RoleRepResult[] | null = null;
   private flamePlan: RepPlan | null = null;
   private readonly topics: string[] = [];
+  /** The broker stopped answering during this configuration (the run ends). */
+  private brokerGone = false;
 
   constructor(
     private readonly config: Configuration,
@@ -116,6 +118,7 @@ export class ConfigurationRun {
     // every remaining repetition slowly, one client timeout after another.
     if (outcome.state === "errored" && !this.c.signal.aborted && !(await this.c.broker.reachableWithin(15_000))) {
       this.c.events.emit("warning", { message: `${this.c.broker.describe()} is no longer reachable: ending the run, keeping what was measured` });
+      this.brokerGone = true;
       return "fatal";
     }
     return "ok";
@@ -172,7 +175,10 @@ export class ConfigurationRun {
     // Topics go only after the roles are gone: kafkajs keeps refreshing metadata of every topic it has
     // used, and a deleted one makes those refreshes fail for the next repetition's topic too.
     const topics = this.topics.filter(Boolean);
-    if (!this.config.spec.topic.keep && topics.length) {
+    // Kafka gone: deleting would only retry against it (~8 s) to fail with the same error.
+    if (this.brokerGone && !this.config.spec.topic.keep && topics.length) {
+      this.c.events.emit("warning", { message: `the topics of ${this.config.id} are left on ${this.c.broker.describe()} (it no longer answers)` });
+    } else if (!this.config.spec.topic.keep && topics.length) {
       await this.c.broker.deleteDestinations(topics).catch((err) => this.c.events.emit("warning", { message: `could not delete topics of ${this.config.id}: ${errorMessage(err)}` }));
     }
   }

@@ -58,6 +58,8 @@ class Repetition {
   private readonly faults: FaultScheduler;
   private originMs = 0;
   private started = false;
+  /** The roles were told about this repetition: only then do they have results of it to hand in. */
+  private prepared = false;
   private error: PerfLabError | null = null;
   private sampler: { stop(): Promise<SeriesSample[]> } | null = null;
 
@@ -122,6 +124,7 @@ class Repetition {
     this.ctx.onStage(broker.kind === "kafka" ? "creating topic" : "declaring queue");
     await broker.createDestination(this.topic, spec);
     this.prepare(roles.roles, true);
+    this.prepared = true;
     this.ctx.onStage("waiting for consumers to join");
     await abortable(roles.waitAll(roles.consumers, "assigned", this.plan.number, t.readyMs, "to be assigned partitions"), signal);
     if (roles.consumers.length > 0) await abortable(broker.waitConsumersJoined(this.topic, this.groupId, roles.consumers.length, t.readyMs), signal);
@@ -163,6 +166,9 @@ class Repetition {
     const { roles, config } = this.ctx;
     const rep = this.plan.number;
     this.ctx.onStage("collecting");
+    // Set-up failed before the roles heard of this repetition (its topic could not be created: Kafka gone, say):
+    // none of them will hand anything in, and waiting timeouts.stopMs (a minute by default) for it only delays the run.
+    if (!this.prepared) return { handedIn: [], orphanReceipts: {} };
     const alive = roles.roles.filter((r) => !r.exited && !this.faults.killed.has(r.roleId));
     roles.send(alive, { type: "stop", rep });
     try {
