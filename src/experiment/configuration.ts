@@ -175,12 +175,10 @@ export class ConfigurationRun {
     // Topics go only after the roles are gone: kafkajs keeps refreshing metadata of every topic it has
     // used, and a deleted one makes those refreshes fail for the next repetition's topic too.
     const topics = this.topics.filter(Boolean);
+    if (this.config.spec.topic.keep || !topics.length) return;
     // Kafka gone: deleting would only retry against it (~8 s) to fail with the same error.
-    if (this.brokerGone && !this.config.spec.topic.keep && topics.length) {
-      this.c.events.emit("warning", { message: `the topics of ${this.config.id} are left on ${this.c.broker.describe()} (it no longer answers)` });
-    } else if (!this.config.spec.topic.keep && topics.length) {
-      await this.c.broker.deleteDestinations(topics).catch((err) => this.c.events.emit("warning", { message: `could not delete topics of ${this.config.id}: ${errorMessage(err)}` }));
-    }
+    if (this.brokerGone) this.c.events.emit("warning", { message: `the topics of ${this.config.id} are left on ${this.c.broker.describe()} (it no longer answers)` });
+    else await this.c.broker.deleteDestinations(topics).catch((err) => this.c.events.emit("warning", { message: `could not delete topics of ${this.config.id}: ${errorMessage(err)}` }));
   }
 
   private recordFlamegraphs(plan: RepPlan): void {

@@ -5,8 +5,9 @@
  * broker.session.timeout.ms (9 s) after its last heartbeat, even after a clean controlled shutdown. So a broker
  * stopped by a fault and started again before the next repetition spent ~8 s retrying its registration.
  * Measured on a 3-broker cluster (a broker that is not the active controller stopped, then started; `node
- * bench/broker-restart.mjs`): 9.47 s to answering on its own listener, 1.84 s with this request first. Used only where the restart is the lab's housekeeping (between repetitions, a reused cluster made
- * whole); a `start-broker` fault or `perflab kafka start-broker` keeps Kafka's own behaviour.
+ * bench/broker-restart.mjs`): 9.47 s to answering on its own listener, 1.84 s with this request first. Used only
+ * where the restart is the lab's housekeeping (between repetitions, a reused cluster made whole); a `start-broker`
+ * fault or `perflab kafka start-broker` keeps Kafka's own behaviour.
  *
  * Sent with @platformatic/kafka's protocol layer (kafkajs has no UnregisterBroker), loaded only when called.
  */
