@@ -1,4 +1,10 @@
-import * as hdr from "hdr-histogram-js";
+// hdr-histogram-js's modules, not its index: the index also loads its log writer, which builds an Intl.NumberFormat
+// as it loads (13 ms of CPU in every role process, measured with --cpu-prof). Its dist/ files are its layout in 3.0.x
+// (the version package-lock.json pins); test/metrics/histogram.test.ts runs every function here against it.
+import type HdrHistogram from "hdr-histogram-js/dist/Histogram";
+import { build } from "hdr-histogram-js/dist/HistogramBuilder";
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from "hdr-histogram-js/dist/encoding";
+import { initWebAssemblySync } from "hdr-histogram-js/dist/wasm";
 
 /**
  * Latency histograms (HdrHistogram, 3 significant digits, 1 µs … 1 h). Roles record into them and ship
@@ -6,16 +12,21 @@ import * as hdr from "hdr-histogram-js";
  * Recording uses HdrHistogram's WebAssembly build when `initHistograms()` has run (≈20 ns per value
  * against ≈120 ns for the JS build, measured in bench/recording.mjs).
  */
-export type Histogram = hdr.Histogram;
+export type Histogram = HdrHistogram;
 
 const HIGHEST_US = 3_600_000_000; // one hour in µs
 let wasmReady = false;
 
-/** Load the WebAssembly build once per process. Safe to call again; falls back to JS if it cannot load. */
+/**
+ * Load the WebAssembly build once per process. Safe to call again; falls back to JS if it cannot load.
+ * Synchronously: the asynchronous loader asks whether its input is a fetch `Response`, and reading that global
+ * makes Node load its fetch implementation (undici: 30 ms of CPU in every role process, measured with --cpu-prof).
+ * The module is small (it compiles in ~1 ms). Async for the callers written against the loader's promise.
+ */
 export async function initHistograms(): Promise<boolean> {
   if (wasmReady) return true;
   try {
-    await hdr.initWebAssembly();
+    initWebAssemblySync();
     wasmReady = true;
   } catch (err) {
     process.emitWarning(`kafka-perf-lab: HdrHistogram WebAssembly unavailable, using the JS build (${(err as Error).message})`);
@@ -24,7 +35,7 @@ export async function initHistograms(): Promise<boolean> {
 }
 
 export function createHistogram(opts: { wasm?: boolean } = {}): Histogram {
-  return hdr.build({
+  return build({
     bitBucketSize: 64,
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_US,
@@ -40,12 +51,12 @@ export function recordUs(h: Histogram, us: number): void {
 }
 
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return encodeIntoCompressedBase64(h);
 }
 
 /** Decode (JS build: merging and reading happen outside hot paths). Throws on corrupt input. */
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 64, false);
+  return decodeFromCompressedBase64(encoded, 64, false);
 }
 
 /** Merge encoded histograms into one (JS build). Empty input gives an empty histogram. */

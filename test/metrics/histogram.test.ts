@@ -1,7 +1,9 @@
 // test-kind: unit
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHistogram, encodeHistogram, mergeHistograms, percentileCurve, recordUs, summarizeHistogram, valuesAtPercentiles } from "../../src/metrics/histogram";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { createHistogram, encodeHistogram, initHistograms, mergeHistograms, percentileCurve, recordUs, summarizeHistogram, valuesAtPercentiles } from "../../src/metrics/histogram";
 import seedrandom from "seedrandom";
 import { quantileSorted } from "../../src/results/stats";
 
@@ -79,4 +81,23 @@ test("the one-walk summary gives the library's own answers, to the last bit: per
     const shuffled = [...percentiles].sort(() => rnd() - 0.5);
     assert.deepEqual(valuesAtPercentiles(h, shuffled), shuffled.map((p) => h.getValueAtPercentile(p)), `n=${n}`);
   }
+});
+
+test("the WebAssembly build loads and records what the JS build records; loading it does not load Node's fetch (undici)", async () => {
+  assert.equal(await initHistograms(), true);
+  const wasm = createHistogram();
+  const js = createHistogram({ wasm: false });
+  assert.notEqual(wasm.constructor, js.constructor, "one histogram of each build");
+  const rnd = seedrandom("wasm");
+  for (let i = 0; i < 5000; i++) {
+    const us = Math.exp(rnd() * 14);
+    for (const h of [wasm, js]) recordUs(h, us);
+  }
+  assert.deepEqual(summarizeHistogram(mergeHistograms([encodeHistogram(wasm)])), summarizeHistogram(mergeHistograms([encodeHistogram(js)])));
+  wasm.destroy();
+  // In a process of its own (this one may have loaded undici for other reasons): 30 ms of CPU per role process.
+  const module = path.resolve(__dirname, "../../src/metrics/histogram.ts");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", `require(${JSON.stringify(module)}).initHistograms().then((ok) => console.log(JSON.stringify({ ok, undici: process.moduleLoadList.filter((m) => m.includes("undici")) })))`], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { ok: true, undici: [] });
 });
