@@ -1,4 +1,4 @@
-// test-duration: ~90 s
+// test-duration: ~100 s
 // The durability audit of a user's own producer code (examples/durability/): raw kafkajs sending one
 // multi-partition producer.send() per chunk loses acknowledged messages when a broker stops and its
 // partitions' leadership moves (kafkajs#1303); the same orders sent one partition per call lose none.

@@ -1,4 +1,4 @@
-// test-duration: ~250 s
+// test-duration: ~290 s
 // JupyterLab as a user lives in it: `npm run lab`'s own start script (as root it must add --allow-root),
 // driven in Chromium with playwright-core the way Galata does (open by path, Run All, wait for every
 // execution count and an idle kernel). Notebook 00 and three experiment notebooks in quick mode: no error

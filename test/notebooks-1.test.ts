@@ -1,4 +1,4 @@
-// test-duration: ~90 s
+// test-duration: ~95 s
 // Notebooks 02, 03 and 09 (the others: notebooks-2 … -7, one to two minutes each, so that the driver runs them
 // side by side; 00, 01, 04 and 12 run in JupyterLab itself, test/jupyterlab.test.ts, with the same checks).
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// test-duration: ~150 s
+// test-duration: ~160 s
 // Notebooks 07 and 10 (see notebooks-1.test.ts).
 import assert from "node:assert/strict";
 import { notebookTest } from "./helpers/notebooks";

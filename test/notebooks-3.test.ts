@@ -1,4 +1,4 @@
-// test-duration: ~105 s
+// test-duration: ~125 s
 // Notebook 05 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 

@@ -1,4 +1,4 @@
-// test-duration: ~55 s
+// test-duration: ~75 s
 // Notebook 06 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 

@@ -1,4 +1,4 @@
-// test-duration: ~135 s
+// test-duration: ~155 s
 // Notebook 11 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 

@@ -1,4 +1,4 @@
-// test-duration: ~60 s
+// test-duration: ~100 s
 // Notebook 13 (see notebooks-1.test.ts).
 import { notebookTest } from "./helpers/notebooks";
 

@@ -1,4 +1,4 @@
-// test-duration: ~45 s
+// test-duration: ~60 s
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

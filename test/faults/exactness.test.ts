@@ -1,4 +1,4 @@
-// test-duration: ~75 s
+// test-duration: ~135 s
 // The two ways of identifying messages check each other: with the id header on, the runner also joins
 // the offsets; under a broker kill and a killed consumer both accountings must tell the same story, and
 // every message's send time recorded at its offset must equal the one it carried.

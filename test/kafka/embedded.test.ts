@@ -1,4 +1,4 @@
-// test-duration: ~10 s
+// test-duration: ~20 s
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";

@@ -1,4 +1,4 @@
-// test-duration: ~30 s
+// test-duration: ~35 s
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

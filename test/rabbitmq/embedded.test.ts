@@ -1,4 +1,4 @@
-// test-duration: ~35 s
+// test-duration: ~40 s
 // Embedded RabbitMQ: `perflab rabbitmq up | status | down`, a confirmed round trip counted message by message,
 // RabbitMQ's own ready/unacked figures, and no beam.smp or epmd left after `down` or a dead owner.
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// test-duration: ~105 s
+// test-duration: ~165 s
 // `perflab run` with `broker: rabbitmq`: the same spec, statistics and accounting as on Kafka, checked
 // against RabbitMQ's own counts; publisher confirms vs none under a broker kill; specs that mix brokers.
 import { test } from "node:test";
