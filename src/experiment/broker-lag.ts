@@ -6,8 +6,9 @@
  * position) goes stale while it works through a large batch: it falls as the consumer processes and jumps
  * at the next fetch, whatever the producers did meanwhile. Here the runner samples each partition's log
  * end (its high watermark) and the group's committed offsets from the broker every `record.intervalMs`,
- * records every consumer's processed position as its progress reports arrive (every 200 ms, with the time
- * they arrived), and after the repetition joins them: at each broker sample,
+ * records every consumer's processed position from its progress reports (every 200 ms, each with the time the
+ * consumer made it: on a busy machine one can arrive ~100 ms later), and after the repetition joins them: at
+ * each broker sample,
  *
  *   lag = Σ_p max(0, logEnd_p − position_p),  position_p = max(committed_p, each consumer's position of p at t)
  *

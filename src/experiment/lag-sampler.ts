@@ -103,8 +103,9 @@ export class LagSampler {
 }
 
 /**
- * Each consumer's progress reports (every 200 ms) as they arrive, on the repetition's clock: `pick` turns
- * one into values per partition (a report with none is skipped).
+ * Each consumer's progress reports (every 200 ms), on the repetition's clock at the time each was made (its
+ * arrival time for a role that does not stamp them): `pick` turns one into values per partition (a report with
+ * none is skipped).
  */
 export class ProgressTraces {
   private readonly traces = new Map<string, PositionTrace>();
@@ -128,7 +129,8 @@ export class ProgressTraces {
       if (Object.keys(values).length === 0) continue;
       let tr = this.traces.get(c.roleId);
       if (!tr) this.traces.set(c.roleId, (tr = { t: [], positions: [] }));
-      tr.t.push(monoMs() - this.originMs);
+      // Reports of one role come in order over one socket, stamped on one clock: the times ascend.
+      tr.t.push((c.progress.atMs ?? monoMs()) - this.originMs);
       tr.positions.push(values);
     }
   }

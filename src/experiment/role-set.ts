@@ -26,7 +26,7 @@ export interface RoleHandle {
   logFile: string;
   exited: { code: number | null; signal: NodeJS.Signals | null } | null;
   /** Last progress report of the current repetition. */
-  progress: { sent: number; acked: number; failed: number; received: number; buffered: number; positions: Record<string, number>; error?: string; errorCode?: string };
+  progress: { sent: number; acked: number; failed: number; received: number; buffered: number; positions: Record<string, number>; atMs?: number; error?: string; errorCode?: string };
   /** "type:rep" of every message received, for the waits. */
   seen: Set<string>;
   assigned: number[];
@@ -287,7 +287,7 @@ export class RoleSet {
 
 function definedOf(msg: Extract<Received, { type: "progress" }>): Partial<RoleHandle["progress"]> {
   const out: Partial<RoleHandle["progress"]> = {};
-  for (const k of ["sent", "acked", "failed", "received", "buffered", "positions", "error", "errorCode"] as const) if (msg[k] !== undefined) (out as Record<string, unknown>)[k] = msg[k];
+  for (const k of ["sent", "acked", "failed", "received", "buffered", "positions", "atMs", "error", "errorCode"] as const) if (msg[k] !== undefined) (out as Record<string, unknown>)[k] = msg[k];
   return out;
 }
 

@@ -7,7 +7,7 @@ import { Collectors } from "../profiling/collectors";
 import type { RoleRepResult } from "../results/role-result";
 import { settleWithin } from "../util/timeout";
 import { setRoleContext, type RegisteredClient, type RoleContext } from "../workload/context";
-import { ControlClient, type AttachmentInfo, type RunnerMessage } from "./control";
+import { ControlClient, type AttachmentInfo, type RoleMessage, type RunnerMessage } from "./control";
 import { ConsumerDriver } from "./consumer-driver";
 import { ProcessSampler } from "./process-stats";
 import { ProducerDriver } from "./producer-driver";
@@ -144,14 +144,41 @@ class RoleProcess {
     }
   }
 
+  /**
+   * A progress report, stamped when it is made (on the runner's clock): on a busy machine a report can reach the
+   * runner ~100 ms later, and the lag series places each consumer's position at the time it held (broker-lag.ts).
+   */
+  private progressReport(rep: number): RoleMessage {
+    const atMs = monoMs() - this.clockOffsetMs;
+    return { type: "progress", roleId: this.roleId, rep, atMs, ...this.driver!.progress() };
+  }
+
+  /**
+   * A consumer's first report as soon as it has processed a message (looked for every 10 ms, for at most 5 s).
+   * Until then its position is the group's committed offset, exactly; the lag series interpolates a position only
+   * between two reports, so with the first one 200 ms in (later on a busy machine) the first samples counted the
+   * messages processed meanwhile as unprocessed (seen in a suite run beside a CPU-burning process: 59 too many at 257 ms).
+   */
+  private reportFirstPosition(rep: number, s: RepState): void {
+    const deadline = monoMs() + 5000;
+    const look = () => {
+      if (this.state !== s || s.abort.signal.aborted) return;
+      const p = this.driver!.progress() as { positions?: Record<string, number> };
+      if (p.positions && Object.keys(p.positions).length > 0) void this.control.send(this.progressReport(rep));
+      else if (monoMs() < deadline) setTimeout(look, 10).unref();
+    };
+    setTimeout(look, 10).unref();
+  }
+
   private async start(rep: number, runnerOriginMs: number): Promise<void> {
     const s = this.state;
     if (!s || s.rep !== rep) return;
     // The runner's origin on this process's clock (they are the same clock on one host).
     s.ctx.originMs = runnerOriginMs + this.clockOffsetMs;
     this.sampler!.start(s.ctx.originMs);
-    s.progressTimer = setInterval(() => void this.control.send({ type: "progress", roleId: this.roleId, rep, ...this.driver!.progress() }), PROGRESS_INTERVAL_MS);
+    s.progressTimer = setInterval(() => void this.control.send(this.progressReport(rep)), PROGRESS_INTERVAL_MS);
     s.progressTimer.unref();
+    if (this.config!.kind === "consumer") this.reportFirstPosition(rep, s);
     try {
       await s.collectors?.start();
       await this.driver!.start(s.ctx);
@@ -161,7 +188,7 @@ class RoleProcess {
     if (this.config!.kind === "producer") {
       // The final counts before "finished" (same socket, in order): a drain that compares what consumers
       // received with what producers had acked must not read a count up to a second old.
-      await this.control.send({ type: "progress", roleId: this.roleId, rep, ...this.driver!.progress() });
+      await this.control.send(this.progressReport(rep));
       await this.control.send({ type: "finished", roleId: this.roleId, rep });
     }
   }
@@ -177,7 +204,7 @@ class RoleProcess {
     } catch (err) {
       this.fail(rep, err, false);
     }
-    await this.control.send({ type: "progress", roleId: this.roleId, rep, ...this.driver!.progress() });
+    await this.control.send(this.progressReport(rep));
     const profile = s.collectors ? await s.collectors.stop() : null;
     const attachments: Record<string, Uint8Array> = { ...out.attachments };
     for (const [kind, data] of Object.entries(profile?.files ?? {})) attachments[`profile.${kind}`] = data!;

@@ -2,6 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { groupPosition, kafkaLag, positionAt, queueLag, type LogSample, type PositionTrace } from "../../src/experiment/broker-lag";
+import { ProgressTraces } from "../../src/experiment/lag-sampler";
+import type { RoleSet } from "../../src/experiment/role-set";
 
 /** A consumer that reports every 200 ms while processing `rate` msg/s on partition 0 from offset 0. */
 function steadyTrace(rate: number, untilMs: number): PositionTrace {
@@ -85,4 +87,22 @@ test("queueLag: RabbitMQ's ready count plus what each consumer holds unprocessed
   const a: PositionTrace = { t: [0, 1000], positions: [{ 0: 0 }, { 0: 100 }] };
   const b: PositionTrace = { t: [600], positions: [{ 0: 3000 }] };
   assert.deepEqual(queueLag([{ t: 500, ready: 1000 }, { t: 1000, ready: 0 }], [a, b]), [1050, 3100], "b had not reported at 500 ms: 0");
+});
+
+test("ProgressTraces: a consumer's positions at the times its reports were made, not when they arrived; reports without a position skipped", () => {
+  // The two members of a RoleSet that ProgressTraces reads: its consumers' latest progress, and role events.
+  let notify = () => undefined as void;
+  const consumer = { roleId: "consumer-0", progress: { positions: {} as Record<string, number>, atMs: 0 } };
+  const roles = { consumers: [consumer], onEvent: (fn: () => void) => ((notify = fn), () => undefined) } as unknown as RoleSet;
+  const origin = 10_000;
+  const traces = new ProgressTraces(roles, origin, (p) => Object.fromEntries(Object.entries(p.positions).map(([k, v]) => [Number(k.split(":")[1]), v])));
+  const report = (atMs: number, positions: Record<string, number>) => {
+    consumer.progress = { positions, atMs };
+    notify();
+  };
+  report(origin + 5, {}); // nothing processed yet: no point
+  report(origin + 20, { "t:0": 3 });
+  report(origin + 220, { "t:0": 103 });
+  notify(); // another role's event: the same report is not recorded twice
+  assert.deepEqual(traces.stop(), [{ t: [20, 220], positions: [{ 0: 3 }, { 0: 103 }] }]);
 });
