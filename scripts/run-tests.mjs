@@ -1,11 +1,11 @@
 // Test driver behind `npm test`. Node 20's runner has no globs or phases, so this script:
 //   1. checks (full runs only): TypeScript over src/ and test/ (tsc --noEmit), ESLint, the architecture check;
 //   2. runs the unit test files (no Kafka, no browser: marked `// test-kind: unit` in their first lines);
-//   3. runs the `// test-kind: exclusive` files (timing known answers) one at a time, with no other test file
-//      beside them — only 1 and 2, about one core's work, the CPU-burning neighbour those answers are made to
-//      stand — then the integration files several at a time, each in a `node --test` of its own, longest first
-//      (by their `// test-duration: ~N s` lines), beside what is left of 1 and 2; every step's and file's output
-//      is printed in one block when it ends;
+//   3. runs the integration files several at a time, each in a `node --test` of its own, longest first (by their
+//      `// test-duration: ~N s` lines) — beside 1 and 2; every step's and file's output is printed in one block
+//      when it ends — then the
+//      `// test-kind: exclusive` files
+//      (timing known answers, benchmarks-like checks) one at a time, alone on the machine;
 //   4. takes down every Kafka cluster the tests shared, fails if any process of the run is left (and kills it),
 //      and removes the run's folder: its shared clusters and every test's temporary files (TMPDIR); fails if a
 //      test left a file in the work tree.
@@ -243,9 +243,9 @@ const filesBefore = new Set(workTreeFiles());
 
 let failed = false;
 try {
-  // The checks and the unit files (one core's work for ~60 s) run beside the other files, which wait on brokers,
-  // kernels and timers much of the time: measured, the run ends ~15 s sooner than with them first.
-  const beside = !unitOnly && (byKind.integration.length > 0 || byKind.exclusive.length > 0);
+  // The checks and the unit files (one core's work for ~25 s) run beside the integration files, which wait on
+  // brokers, kernels and timers much of the time: measured, the run ends ~15 s sooner than with them first.
+  const beside = !unitOnly && byKind.integration.length > 0;
   const checksAndUnits = (async () => {
     if (runChecks) {
       const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
@@ -256,9 +256,6 @@ try {
     }
     if (byKind.unit.length && (await run(process.execPath, nodeTest(byKind.unit, beside ? 1 : os.cpus().length), `${byKind.unit.length} unit test files`, beside)) !== 0) failed = true;
   })();
-  // The timing known answers first, beside the checks only. (At the end, alone, they left a core idle for ~35 s.)
-  const exclusive = !unitOnly && byKind.exclusive.length > 0 ? await run(process.execPath, nodeTest(byKind.exclusive, 1), `${byKind.exclusive.length} test file(s) with no other test file beside them (timing known answers)`) : 0;
-  if (exclusive !== 0) failed = true;
   const integration = (async () => {
     if (unitOnly || !byKind.integration.length) return;
     process.stderr.write(`run-tests: ${byKind.integration.length} integration test files, ${CONCURRENCY} at a time, longest first (${secs()} s)\n`);
@@ -267,6 +264,9 @@ try {
     process.stderr.write(`run-tests: slowest integration files: ${slowestFiles(times)}\n`);
   })();
   await Promise.all([checksAndUnits, integration]);
+  // Alone at the end, one core mostly idle for ~35 s. Tried first, beside the checks only (one core's work): on a
+  // fresh clone the consumer sleeping 2 ms per message took 2.71 ms per message there (limit 2.6), 2026-12-07.
+  if (!unitOnly && byKind.exclusive.length && (await run(process.execPath, nodeTest(byKind.exclusive, 1), `${byKind.exclusive.length} test files that run alone (timing known answers)`)) !== 0) failed = true;
 } finally {
   const left = await teardown();
   const added = workTreeFiles().filter((f) => !filesBefore.has(f));

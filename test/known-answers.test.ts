@@ -1,7 +1,6 @@
 // test-kind: exclusive
-// Known answers against real Kafka: figures the lab must reproduce, each with its tolerance. No other test
-// file runs beside them (rates and timer-based loops are what they measure); the suite's checks do, about one
-// core's work: the busy neighbour these answers must stand (issue #9).
+// Known answers against real Kafka: figures the lab must reproduce, each with its tolerance. They run
+// alone (no other test file beside them): rates and timer-based loops are what they measure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
