@@ -27,7 +27,8 @@ export class LagSampler {
   private readonly admin: Admin;
   private readonly connected: Promise<boolean>;
   private readonly timer: NodeJS.Timeout;
-  private busy = false;
+  /** The sample being taken, if any: stop() waits for it before disconnecting. */
+  private inflight: Promise<void> | null = null;
   private stopped = false;
 
   constructor(
@@ -51,8 +52,14 @@ export class LagSampler {
       for (const [k, v] of Object.entries(p.positions)) if (k.startsWith(prefix)) mine[Number(k.slice(prefix.length))] = v;
       return mine;
     });
-    this.timer = setInterval(() => void this.take(), Math.max(o.intervalMs, 50));
-    void this.take();
+    this.timer = setInterval(() => this.takeOne(), Math.max(o.intervalMs, 50));
+    this.takeOne();
+  }
+
+  /** One sample at a time: a slow answer is not queued up behind another. */
+  private takeOne(): void {
+    if (this.inflight || this.stopped) return;
+    this.inflight = this.take().finally(() => (this.inflight = null));
   }
 
   private now(): number {
@@ -60,10 +67,8 @@ export class LagSampler {
   }
 
   private async take(): Promise<void> {
-    if (this.busy || this.stopped) return;
-    this.busy = true;
     try {
-      if (!(await this.connected)) return;
+      if (!(await this.connected) || this.stopped) return;
       const t0 = this.now();
       // Committed offsets are a floor for the position, not needed: a cluster that refuses them (ACLs) still gives the lag.
       const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(this.o.topic), this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] }).catch(() => null)]);
@@ -77,8 +82,6 @@ export class LagSampler {
       if (!this.stopped) this.samples.push(s);
     } catch {
       // the broker is down or slow (a fault): no sample for this instant
-    } finally {
-      this.busy = false;
     }
   }
 
@@ -87,8 +90,10 @@ export class LagSampler {
     this.stopped = true;
     clearInterval(this.timer);
     const traces = this.traces.stop();
+    // After the sample in flight: kafkajs opens a broker connection when a request needs one, so a request sent
+    // after disconnect() would leave a socket open, keeping the process alive until Kafka's 10-minute idle limit.
     await settleWithin(
-      this.connected.then(() => this.admin.disconnect()),
+      (this.inflight ?? Promise.resolve()).then(() => this.connected).then(() => this.admin.disconnect()),
       5000,
     );
     // Without consumers there is no group to be behind: the log end alone.
