@@ -105,7 +105,10 @@ test("RabbitMQ killed mid-run and restarted: with publisher confirms nothing con
   // Without confirms the node had not written them (measured: 6,403 and 6,449 lost beside a CPU hog; with
   // a consumer that kept up, only a batch in flight was at risk and a busy machine once lost none).
   assert.ok((unconfirmed.lost as number) >= 1000, `no confirms: the kill loses the unwritten backlog, and it is reported ${JSON.stringify(unconfirmed)}`);
-  assert.equal((unconfirmed.consumed as number) + (unconfirmed.lost as number), 10000, "every unconfirmed send consumed or reported lost");
+  // A send made while the node is down can fail (its channel is closed) and is then counted as failed, not lost: in
+  // one suite run consumed + lost came to 9,000 of 10,000 (2026-12-07; three runs alone failed none).
+  assert.equal((unconfirmed.acked as number) + (unconfirmed.failed as number), 10000, `every unconfirmed send handed over or failed ${JSON.stringify(unconfirmed)}`);
+  assert.equal((unconfirmed.consumed as number) + (unconfirmed.lost as number), unconfirmed.acked, `every unconfirmed send handed over is consumed or reported lost ${JSON.stringify(unconfirmed)}`);
   assert.match(r.stderr, new RegExp(`Warning: ${String(unconfirmed.lost).replace(/\B(?=(\d{3})+(?!\d))/g, ",")} acknowledged message\\(s\\) were never consumed`));
 });
 
