@@ -108,9 +108,8 @@ export class LagSampler {
 }
 
 /**
- * Each consumer's progress reports (every 200 ms), on the repetition's clock at the time each was made (its
- * arrival time for a role that does not stamp them): `pick` turns one into values per partition (a report with
- * none is skipped).
+ * Each consumer's progress reports (every 200 ms), on the repetition's clock at the time each was made: `pick`
+ * turns one into values per partition (a report with none is skipped).
  */
 export class ProgressTraces {
   private readonly traces = new Map<string, PositionTrace>();
@@ -134,8 +133,9 @@ export class ProgressTraces {
       if (Object.keys(values).length === 0) continue;
       let tr = this.traces.get(c.roleId);
       if (!tr) this.traces.set(c.roleId, (tr = { t: [], positions: [] }));
-      // Reports of one role come in order over one socket, stamped on one clock: the times ascend.
-      tr.t.push((c.progress.atMs ?? monoMs()) - this.originMs);
+      // Reports of one role come in order over one socket, stamped on one clock: the times ascend. (Only the empty
+      // progress before a role's first report lacks atMs, and it has no positions.)
+      tr.t.push(c.progress.atMs! - this.originMs);
       tr.positions.push(values);
     }
   }

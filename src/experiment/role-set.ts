@@ -25,7 +25,7 @@ export interface RoleHandle {
   child: ChildProcess;
   logFile: string;
   exited: { code: number | null; signal: NodeJS.Signals | null } | null;
-  /** Last progress report of the current repetition. */
+  /** Last progress report of the current repetition (`atMs` is absent only before the first one). */
   progress: { sent: number; acked: number; failed: number; received: number; buffered: number; positions: Record<string, number>; atMs?: number; error?: string; errorCode?: string };
   /** "type:rep" of every message received, for the waits. */
   seen: Set<string>;

@@ -30,7 +30,7 @@ export type RoleMessage =
   | { type: "ready"; roleId: string; rep: number }
   | { type: "assigned"; roleId: string; rep: number; partitions: number[]; joinMs: number }
   /** `atMs`: when the role made the report, ms on the runner's clock (its own clock minus the offset it was given). */
-  | { type: "progress"; roleId: string; rep: number; atMs?: number; sent?: number; acked?: number; failed?: number; received?: number; buffered?: number; positions?: Record<string, number>; error?: string; errorCode?: string }
+  | { type: "progress"; roleId: string; rep: number; atMs: number; sent?: number; acked?: number; failed?: number; received?: number; buffered?: number; positions?: Record<string, number>; error?: string; errorCode?: string }
   | { type: "finished"; roleId: string; rep: number }
   /** Receipt journal records (the body), sent before each offset commit. */
   | { type: "receipts"; roleId: string; rep: number }

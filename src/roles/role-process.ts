@@ -148,7 +148,7 @@ class RoleProcess {
    * A progress report, stamped when it is made (on the runner's clock): on a busy machine a report can reach the
    * runner ~100 ms later, and the lag series places each consumer's position at the time it held (broker-lag.ts).
    */
-  private progressReport(rep: number): RoleMessage {
+  private progressReport(rep: number): Extract<RoleMessage, { type: "progress" }> {
     const atMs = monoMs() - this.clockOffsetMs;
     return { type: "progress", roleId: this.roleId, rep, atMs, ...this.driver!.progress() };
   }
@@ -163,8 +163,8 @@ class RoleProcess {
     const deadline = monoMs() + 5000;
     const look = () => {
       if (this.state !== s || s.abort.signal.aborted) return;
-      const p = this.driver!.progress() as { positions?: Record<string, number> };
-      if (p.positions && Object.keys(p.positions).length > 0) void this.control.send(this.progressReport(rep));
+      const report = this.progressReport(rep);
+      if (Object.keys(report.positions ?? {}).length > 0) void this.control.send(report);
       else if (monoMs() < deadline) setTimeout(look, 10).unref();
     };
     setTimeout(look, 10).unref();
