@@ -93,6 +93,8 @@ const env = {
   TMPDIR: tmp,
   PERFLAB_BROKER_JVM_OPTS: process.env.PERFLAB_BROKER_JVM_OPTS ?? "-XX:TieredStopAtLevel=1",
   PERFLAB_BROKER_CONFIG: process.env.PERFLAB_BROKER_CONFIG ?? TEST_BROKER_CONFIG,
+  // test/helpers/linger.ts notes here each test file whose process outlived its last test (and what held it).
+  PERFLAB_TEST_LINGER_LOG: path.join(runRoot, "lingering.log"),
 };
 const children = new Set();
 /** Output of the captured steps that failed, printed again at the very end (a CI log often keeps only its tail). */
@@ -268,6 +270,7 @@ try {
   // fresh clone the consumer sleeping 2 ms per message took 2.71 ms per message there (limit 2.6), 2026-12-07.
   if (!unitOnly && byKind.exclusive.length && (await run(process.execPath, nodeTest(byKind.exclusive, 1), `${byKind.exclusive.length} test files that run alone (timing known answers)`)) !== 0) failed = true;
 } finally {
+  const lingering = fs.existsSync(env.PERFLAB_TEST_LINGER_LOG) ? fs.readFileSync(env.PERFLAB_TEST_LINGER_LOG, "utf8").trim() : "";
   const left = await teardown();
   const added = workTreeFiles().filter((f) => !filesBefore.has(f));
   if (added.length) {
@@ -278,6 +281,8 @@ try {
     console.error(`run-tests: ${left.length} process(es) of this run outlived it: ${left.join("; ")}`);
     failed = true;
   }
+  // Reported, not failed: the connections were closed and the file's tests passed or failed on their own.
+  if (lingering) process.stderr.write(`run-tests: test files whose process was held open after their last test (what held it is in their output, under LINGERING):\n${lingering}\n`);
   for (const [label, text] of failures) process.stderr.write(`run-tests: why ${label} failed:\n${failureDetails(text)}\n`);
   process.stderr.write(`run-tests: ${failed ? "FAILED" : "passed"} in ${secs()} s\n`);
   process.exitCode = failed ? 1 : 0;

@@ -392,10 +392,18 @@ function slowConsumerKnownAnswers(): void {
   const run = loadRun(dir);
   const id = (label: string) => run.manifest.configurations.find((c) => c.label === label)!.id;
   const peak = (configId: string, kind: string, column: string) => Math.max(0, ...run.timeseries.filter((r) => r.configId === configId && r.kind === kind && typeof r[column] === "number").map((r) => r[column] as number));
-  assert.ok(peak(id("prefetch 100"), "consumer", "committedLag") <= 100, "prefetch 100: never more than 100 delivered and not acked");
-  assert.ok(peak(id("prefetch 100"), "broker", "ready") >= 500, "prefetch 100: the backlog waits in the queue as ready messages");
-  assert.ok(peak(id("no prefetch limit"), "broker", "ready") <= 50, "no limit: RabbitMQ pushes everything, nothing stays ready");
-  assert.ok(peak(id("no prefetch limit"), "consumer", "committedLag") >= 1500, "no limit: at 2 ms per message at most 1,500 of 3,000 are done when producing ends; the rest is unacked");
+  const unacked100 = peak(id("prefetch 100"), "consumer", "committedLag");
+  assert.ok(unacked100 <= 100, `prefetch 100: never more than 100 delivered and not acked (peak ${unacked100})`);
+  const ready100 = peak(id("prefetch 100"), "broker", "ready");
+  assert.ok(ready100 >= 500, `prefetch 100: the backlog waits in the queue as ready messages (peak ready ${ready100})`);
+  // Without a limit RabbitMQ pushes each message on as it arrives, and the backlog waits unacked in the consumer. A
+  // sample can still catch messages not yet pushed: a producer batch (50), or more when the node or the consumer is
+  // descheduled on a busy machine (RabbitMQ's internal flow control then holds them in the queue). At most a tenth of
+  // the 3,000, where prefetch 100 keeps ≥ 500 ready.
+  const readyNoLimit = peak(id("no prefetch limit"), "broker", "ready");
+  assert.ok(readyNoLimit <= 300, `no limit: RabbitMQ pushes everything, the backlog does not stay ready (peak ready ${readyNoLimit})`);
+  const unackedNoLimit = peak(id("no prefetch limit"), "consumer", "committedLag");
+  assert.ok(unackedNoLimit >= 1500, `no limit: at 2 ms per message at most 1,500 of 3,000 are done when producing ends; the rest is unacked (peak ${unackedNoLimit})`);
   // The lab's lag on RabbitMQ (ready + delivered but not processed) sees the backlog wherever it waits: ≥ 1,250 as on Kafka below.
   for (const label of ["prefetch 100", "no prefetch limit"]) {
     const lag = peak(id(label), "broker", "lag");

@@ -4,6 +4,10 @@ import path from "node:path";
 import { EmbeddedKafka, embeddedConnection, ensureEmbeddedKafka, findEmbeddedKafka, startEmbeddedKafka, type KafkaConnection, type StartEmbeddedKafkaOptions } from "../../src/kafka";
 import { processesMentioning } from "../../src/util/process";
 import { sleep } from "../../src/util/timeout";
+import { watchLingering } from "./linger";
+
+// Every file that talks to Kafka: a connection left open after its last test is named, then closed.
+watchLingering();
 
 export interface TestKafka {
   conn: KafkaConnection;
