@@ -71,7 +71,12 @@ export class LagSampler {
       if (!(await this.connected) || this.stopped) return;
       const t0 = this.now();
       // Committed offsets are a floor for the position, not needed: a cluster that refuses them (ACLs) still gives the lag.
-      const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(this.o.topic), this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] }).catch(() => null)]);
+      // Both requests settle before this sample ends (allSettled, not all): stop() disconnects after the sample in
+      // flight, and a request still running then could open a connection to the group's coordinator afterwards.
+      const [endsOf, committedOf] = await Promise.allSettled([this.admin.fetchTopicOffsets(this.o.topic), this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] })]);
+      if (endsOf.status === "rejected") return;
+      const ends = endsOf.value;
+      const committed = committedOf.status === "fulfilled" ? committedOf.value : null;
       // The broker answered somewhere between asking and hearing back: the middle is the best guess.
       const s: LogSample = { t: (t0 + this.now()) / 2, high: [], low: [], committed: committed ? [] : null };
       for (const e of ends) {
