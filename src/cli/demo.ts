@@ -1,6 +1,6 @@
 import path from "node:path";
 import { Command } from "commander";
-import { ensureEmbeddedKafka, findEmbeddedKafka, stopEmbeddedKafka } from "../kafka";
+import { DEFAULT_BASE_PORT, ensureEmbeddedKafka, findEmbeddedKafka, stopEmbeddedKafka } from "../kafka";
 import { runExperiment } from "../run";
 import { runSummaryText } from "../analysis/summary-text";
 import { runFunctionTable, topFunctions } from "../profiling";
@@ -8,6 +8,7 @@ import { formatFunctionRows } from "../profiling/format";
 import { packageRoot } from "../paths";
 import { progressLine, seconds } from "./output";
 import { onInterrupt } from "./interrupt";
+import { basePort } from "./kafka";
 
 /**
  * The quickstart: embedded Kafka up, the example pipeline (ratings producers → mean-rating processor) as a
@@ -19,13 +20,14 @@ export function demoCommand(): Command {
     .description("the quickstart: embedded Kafka, a small profiled experiment on the example pipeline, an HTML report")
     .option("--keep-kafka", "leave the embedded cluster running afterwards")
     .option("--full", "the full experiment instead of the quick one")
-    .action(async (opts: { keepKafka?: boolean; full?: boolean }) => {
+    .option("--port <base>", "the embedded broker's client port when the demo starts it (or auto: a free one)", basePort, DEFAULT_BASE_PORT)
+    .action(async (opts: { keepKafka?: boolean; full?: boolean; port: number | "auto" }) => {
       const wasUp = findEmbeddedKafka() !== null;
       const abort = new AbortController();
       const release = onInterrupt(() => abort.abort());
       const t0 = performance.now();
       try {
-        const kafka = await ensureEmbeddedKafka({ brokers: 1, signal: abort.signal, log: progressLine, owner: opts.keepKafka || wasUp ? null : process.pid });
+        const kafka = await ensureEmbeddedKafka({ brokers: 1, basePort: opts.port, signal: abort.signal, log: progressLine, owner: opts.keepKafka || wasUp ? null : process.pid });
         progressLine(`Kafka ${kafka.kafkaVersion} ready at ${kafka.bootstrap.join(",")} (${seconds(performance.now() - t0)})`);
         const spec = path.join(packageRoot, "examples", "ratings", "pipeline.yaml");
         progressLine(`running ${path.relative(process.cwd(), spec) || spec}${opts.full ? "" : " (small)"} with a CPU profile and call counts of the consumer …`);

@@ -15,9 +15,11 @@ function brokerId(value: string): number {
   return Number(value);
 }
 
-function port(value: string): number {
+/** `--port` of the commands that start the embedded cluster: a base port, or "auto" for free ports. */
+export function basePort(value: string): number | "auto" {
+  if (value === "auto") return "auto";
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1024 || n > 65000) throw new InvalidArgumentError(`must be a port from 1024 to 65000 (got "${value}")`);
+  if (!/^\d+$/.test(value) || n < 1024 || n > 65000) throw new InvalidArgumentError(`must be a port from 1024 to 65000, or auto (got "${value}")`);
   return n;
 }
 
@@ -46,9 +48,9 @@ function addUp(kafka: Command): void {
     .command("up")
     .description("start 1–3 brokers on loopback and wait until the metadata shows every broker; prints the bootstrap list")
     .option("--brokers <n>", "number of brokers, 1 to 3", "1")
-    .option("--port <base>", "first client port; brokers use base.., controllers base+100..", port, DEFAULT_BASE_PORT)
+    .option("--port <base>", "first client port (or auto: free ports); brokers use base.., controllers base+100..", basePort, DEFAULT_BASE_PORT)
     .option("--heap <mb>", "JVM heap per broker in MiB", positiveInt, 512)
-    .action(async (opts: { brokers: string; port: number; heap: number }) => {
+    .action(async (opts: { brokers: string; port: number | "auto"; heap: number }) => {
       const brokers = validateBrokerCount(opts.brokers, "--brokers");
       const t0 = performance.now();
       const abort = new AbortController();
