@@ -38,11 +38,16 @@ export function demoCommand(): Command {
           signal: abort.signal,
         });
         process.stdout.write(`\n${runSummaryText(result)}\n`);
-        try {
-          const table = runFunctionTable(result.runDir, { role: "consumer" });
-          process.stdout.write(`\nWhere the consumer's time goes (top 8 by self time, ms; calls are exact):\n${formatFunctionRows(topFunctions(table, "self", 8))}\n`);
-        } catch (err) {
-          progressLine(`no function table: ${(err as Error).message}`);
+        // Interrupted before its profile repetition, the run has no profile: say that, not "run with --profile".
+        if (result.state === "interrupted" && !result.repetitions.some((r) => r.kind === "profile")) {
+          progressLine("no function table: the run was interrupted before its profile repetition");
+        } else {
+          try {
+            const table = runFunctionTable(result.runDir, { role: "consumer" });
+            process.stdout.write(`\nWhere the consumer's time goes (top 8 by self time, ms; calls are exact):\n${formatFunctionRows(topFunctions(table, "self", 8))}\n`);
+          } catch (err) {
+            progressLine(`no function table: ${(err as Error).message}`);
+          }
         }
         const rel = (p: string) => path.relative(process.cwd(), p) || p;
         process.stdout.write(

@@ -1,4 +1,4 @@
-// test-duration: ~75 s
+// test-duration: ~90 s
 // `npm run demo` as a new user's first command: a machine with no cluster (a state folder of its own), the demo
 // starts Kafka, runs the example pipeline with a CPU profile and exact call counts, prints the summary and the
 // consumer's functions, writes the report, and takes down the Kafka it started.
@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { errorLines, runCli } from "../helpers/cli";
+import { collect, errorLines, runCli, spawnCli } from "../helpers/cli";
 import { javaProcessesOf, tempDir } from "../helpers/kafka";
 
 test("perflab demo on a machine with no cluster: a completed run with exact accounting and call counts, a report, and its Kafka gone after", { timeout: 300_000 }, async () => {
@@ -36,6 +36,25 @@ test("perflab demo on a machine with no cluster: a completed run with exact acco
   assert.match(out, /^run: +\S+ +\(completed, /m);
   // Progress while it ran, and the Kafka it started is down.
   assert.match(r.stderr, /rep 8\/8 \(calls\)/);
+  assert.match(r.stderr, /Kafka down/);
+  assert.deepEqual(javaProcessesOf(stateDir), [], "the demo's broker is gone");
+});
+
+test("perflab demo interrupted (Ctrl-C) during its first repetition: exit 130, the run kept as interrupted, no function table asked for, its Kafka gone", { timeout: 300_000 }, async () => {
+  const dir = tempDir("perflab-demo-int-");
+  const stateDir = path.join(dir, "state");
+  const workspace = path.join(dir, "work");
+  fs.mkdirSync(workspace);
+  const child = spawnCli(["demo", "--port", "auto"], { cwd: workspace, env: { PERFLAB_STATE_DIR: stateDir, PERFLAB_WORKSPACE: workspace } });
+  let seen = "";
+  child.stderr!.on("data", (d) => {
+    seen += d;
+    if (/rep 1\/8/.test(seen) && !child.killed) child.kill("SIGINT");
+  });
+  const r = await collect(child, 280_000);
+  assert.equal(r.code, 130, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^run: +\S+ +\(interrupted, /m);
+  assert.match(r.stderr, /no function table: the run was interrupted before its profile repetition/);
   assert.match(r.stderr, /Kafka down/);
   assert.deepEqual(javaProcessesOf(stateDir), [], "the demo's broker is gone");
 });
