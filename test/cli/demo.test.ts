@@ -1,4 +1,4 @@
-// test-duration: ~90 s
+// test-duration: ~45 s
 // `npm run demo` as a new user's first command: a machine with no cluster (a state folder of its own), the demo
 // starts Kafka, runs the example pipeline with a CPU profile and exact call counts, prints the summary and the
 // consumer's functions, writes the report, and takes down the Kafka it started.
@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { collect, errorLines, runCli, spawnCli } from "../helpers/cli";
 import { javaProcessesOf, tempDir } from "../helpers/kafka";
+import { runFunctionTable } from "../../src/profiling";
 
 test("perflab demo on a machine with no cluster: a completed run with exact accounting and call counts, a report, and its Kafka gone after", { timeout: 300_000 }, async () => {
   const dir = tempDir("perflab-demo-");
@@ -26,14 +27,21 @@ test("perflab demo on a machine with no cluster: a completed run with exact acco
   assert.ok(ci, "the producer loop's confidence interval");
   const [low, high] = [Number(ci[1]) * (ci[2] === "s" ? 1000 : 1), Number(ci[3]) * (ci[4] === "s" ? 1000 : 1)];
   assert.ok(low >= 0 && high > low, `a confidence interval of a duration: ${ci[0]}`);
-  // The consumer's handler ran once per message of the calls repetition: 5,000 exact calls.
-  const handle = out.split("\n").find((l) => /\bhandle\b.*examples\/ratings\/mean-processor\.ts:\d+/.test(l));
-  assert.ok(handle, `the consumer's handler in the function table:\n${out}`);
-  assert.equal(handle.trim().split(/\s+/)[0], "5000", handle);
+  // The consumer's top functions by self time, as printed: the header and 8 rows.
+  const printed = out.split("\n");
+  const header = printed.findIndex((l) => /^ncalls +tottime ms +percall +cumtime ms/.test(l));
+  assert.ok(header > 0, `the consumer's function table:\n${out}`);
+  assert.equal(printed.slice(header + 1, header + 9).filter((l) => /^ *(\d+|–) +[\d.,]+ /.test(l)).length, 8, printed.slice(header, header + 9).join("\n"));
   // The report it names exists, relative to where the demo ran.
   const report = /^report: +(\S+)/m.exec(out)?.[1];
   assert.ok(report && fs.existsSync(path.resolve(workspace, report)), `report ${report}`);
   assert.match(out, /^run: +\S+ +\(completed, /m);
+  // The consumer's handler ran once per message of the calls repetition: 5,000 exact calls, in the run's function
+  // table whether or not it is among the top 8 by self time.
+  const runDir = path.resolve(workspace, /^run: +(\S+)/m.exec(out)![1]!);
+  const handle = runFunctionTable(runDir, { role: "consumer" }).rows.filter((row) => row.name === "handle" && row.url.endsWith(path.join("examples", "ratings", "mean-processor.ts")));
+  assert.equal(handle.length, 1, "the handler, once");
+  assert.equal(handle[0]!.calls, 5000);
   // Progress while it ran, and the Kafka it started is down.
   assert.match(r.stderr, /rep 8\/8 \(calls\)/);
   assert.match(r.stderr, /Kafka down/);
