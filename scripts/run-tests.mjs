@@ -2,10 +2,8 @@
 //   1. checks (full runs only): TypeScript over src/ and test/ (tsc --noEmit), ESLint, the architecture check;
 //   2. runs the unit test files (no Kafka, no browser: marked `// test-kind: unit` in their first lines);
 //   3. runs the integration files several at a time, each in a `node --test` of its own, longest first (by their
-//      `// test-duration: ~N s` lines) — beside 1 and 2; every step's and file's output is printed in one block
-//      when it ends — then the
-//      `// test-kind: exclusive` files
-//      (timing known answers, benchmarks-like checks) one at a time, alone on the machine;
+//      `// test-duration: ~N s` lines), beside 1 and 2 (every step's and file's output is printed in one block
+//      when it ends); then the `// test-kind: exclusive` files (timing known answers) one at a time, alone;
 //   4. takes down every Kafka cluster the tests shared, fails if any process of the run is left (and kills it),
 //      and removes the run's folder: its shared clusters and every test's temporary files (TMPDIR); fails if a
 //      test left a file in the work tree.

@@ -36,11 +36,10 @@ function report(): void {
   // process._getActiveHandles is undocumented, but the documented getActiveResourcesInfo() names types only.
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   const sockets = handles.filter((h): h is net.Socket => h instanceof net.Socket && typeof h.remotePort === "number");
+  const resources = process.getActiveResourcesInfo().join(", ");
   const lines = sockets.map((s) => `  ${s.localAddress}:${s.localPort} → ${s.remoteAddress}:${s.remotePort}, opened\n${opened.get(s) ?? "    (where: not recorded)"}`);
-  process.stderr.write(
-    `LINGERING: this test file's process is still alive ${LINGER_MS / 1000} s after its last test; open: ${process.getActiveResourcesInfo().join(", ")}\n${lines.join("\n")}\n`,
-  );
+  process.stderr.write(`LINGERING: this test file's process is still alive ${LINGER_MS / 1000} s after its last test; open: ${resources}\n${lines.join("\n")}\n`);
   const log = process.env.PERFLAB_TEST_LINGER_LOG;
-  if (log) fs.appendFileSync(log, `  ${process.argv[1]}: ${sockets.map((s) => `${s.remoteAddress}:${s.remotePort}`).join(", ") || process.getActiveResourcesInfo().join(", ")}\n`);
+  if (log) fs.appendFileSync(log, `  ${process.argv[1]}: ${sockets.map((s) => `${s.remoteAddress}:${s.remotePort}`).join(", ") || resources}\n`);
   for (const s of sockets) s.destroy();
 }
